@@ -1,0 +1,87 @@
+//! Rules about node names.
+
+use crate::errors::Errors;
+use crate::model::{Model, NodeKind, name_key, variant_name};
+use std::collections::BTreeMap;
+
+/// Node names are unique. (`start` is both a keyword and the start node's
+/// name; a second `start` is reported by `start::exactly_one_start`.)
+pub fn unique_names(model: &Model, errors: &mut Errors) {
+    for (index, node) in model.nodes.iter().enumerate() {
+        let first = model.by_name[&name_key(node.name)];
+        if first == index {
+            continue;
+        }
+        let first_kind = model.nodes[first].kind;
+        match (first_kind, node.kind) {
+            (NodeKind::Start, NodeKind::Start) => {}
+            (NodeKind::Start, _) | (_, NodeKind::Start) => {
+                let named = if node.kind == NodeKind::Start { &model.nodes[first] } else { node };
+                errors.push(
+                    named.name.span(),
+                    "`start` names the start node; give this node another name",
+                );
+            }
+            _ => errors.push(
+                node.name.span(),
+                format!("the name `{}` is defined more than once; node names must be unique", node.name),
+            ),
+        }
+    }
+}
+
+/// Every edge names a node of this flow. A near miss gets a suggestion.
+pub fn defined_targets(model: &Model, errors: &mut Errors) {
+    for edge in &model.edges {
+        if edge.to.is_some() {
+            continue;
+        }
+        let wanted = name_key(edge.target);
+        let message = match closest_name(model, &wanted) {
+            Some(close) => format!(
+                "no node named `{wanted}` in flow `{}`; did you mean `{close}`?",
+                model.def.name
+            ),
+            None => format!(
+                "no node named `{wanted}` in flow `{}`; define it, e.g. `task {wanted} = ...;` or `end {wanted};`",
+                model.def.name
+            ),
+        };
+        errors.push(edge.target.span(), message);
+    }
+}
+
+/// The defined name closest to `wanted`, if it is close enough to be a typo.
+fn closest_name<'m>(model: &'m Model, wanted: &str) -> Option<&'m str> {
+    model
+        .by_name
+        .keys()
+        .map(|name| (strsim::normalized_damerau_levenshtein(wanted, name), name))
+        .filter(|(similarity, _)| *similarity >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name.as_str())
+}
+
+/// Each node becomes a variant of the generated node enum, so two names that
+/// only differ in underscores or case of the first letter (`foo_1`, `foo1`)
+/// would collide.
+pub fn distinct_variants(model: &Model, errors: &mut Errors) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (index, node) in model.nodes.iter().enumerate() {
+        if model.by_name[&name_key(node.name)] != index {
+            continue; // a duplicate name, reported by `unique_names`
+        }
+        let variant = variant_name(node.name);
+        if let Some(&first) = seen.get(&variant) {
+            errors.push(
+                node.name.span(),
+                format!(
+                    "nodes `{}` and `{}` would both become the variant `{variant}` of `{}Node`; rename one of them",
+                    model.nodes[first].name, node.name, model.def.name
+                ),
+            );
+        } else {
+            seen.insert(variant, index);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Every node reached from `start` can go on to reach an `end`.
+
+use super::reachability::reachable_from;
+use crate::errors::Errors;
+use crate::model::{Model, NodeKind};
+use std::collections::VecDeque;
+
+/// An instance that enters a loop with no way out would run forever. A node
+/// from which no path reaches an `end` is reported once, at the loop that
+/// traps it (the first of the loop's nodes in source order), naming the loop.
+///
+/// A node with no way out at all (a task without a successor) is already
+/// reported by `successors`; a node with a misspelt target by `names`. Both
+/// count as able to finish here, so a mistake is never reported twice.
+pub fn every_node_reaches_an_end(model: &Model, errors: &mut Errors) {
+    let Some(start) = model.nodes.iter().position(|node| node.kind == NodeKind::Start) else {
+        return;
+    };
+    let reached = reachable_from(model, start);
+    let can_finish = can_finish(model);
+    let stuck: Vec<usize> = (0..model.nodes.len()).filter(|&n| reached[n] && !can_finish[n]).collect();
+
+    let mut explained = vec![false; model.nodes.len()];
+    for &node in &stuck {
+        if explained[node] {
+            continue;
+        }
+        let onward = reachable_from(model, node);
+        // `node` lies on a trap when everything it can reach leads back to it.
+        let is_trap = onward
+            .iter()
+            .enumerate()
+            .filter(|(_, reaches)| **reaches)
+            .all(|(other, _)| reachable_from(model, other)[node]);
+        if !is_trap {
+            continue;
+        }
+        for (other, reaches) in onward.iter().enumerate() {
+            explained[other] |= *reaches;
+        }
+        if let Some(cycle) = cycle_through(model, node) {
+            let path: Vec<String> = cycle.iter().map(|&n| model.nodes[n].name.to_string()).collect();
+            errors.push(
+                model.nodes[node].name.span(),
+                format!(
+                    "cycle `{}` never reaches an `end`; give one of its nodes a path out, e.g. an `xor` branch to an `end`",
+                    path.join(" -> ")
+                ),
+            );
+        }
+    }
+}
+
+/// Nodes with a path to an `end`, or with no known way to continue (a
+/// mistake reported by another pass).
+fn can_finish(model: &Model) -> Vec<bool> {
+    let count = model.nodes.len();
+    let mut finishes: Vec<bool> = (0..count)
+        .map(|n| {
+            model.nodes[n].kind == NodeKind::End
+                || model.has_unresolved_edge(n)
+                || model.successors(n).next().is_none()
+        })
+        .collect();
+    // Propagate backwards until nothing changes; flows are small.
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for n in 0..count {
+            if !finishes[n] && model.successors(n).any(|next| finishes[next]) {
+                finishes[n] = true;
+                changed = true;
+            }
+        }
+    }
+    finishes
+}
+
+/// The shortest cycle from `node` back to itself, as `[node, .., node]`.
+fn cycle_through(model: &Model, node: usize) -> Option<Vec<usize>> {
+    let mut parent: Vec<Option<usize>> = vec![None; model.nodes.len()];
+    let mut queue = VecDeque::new();
+    for next in model.successors(node) {
+        if next == node {
+            return Some(vec![node, node]);
+        }
+        if parent[next].is_none() {
+            parent[next] = Some(node);
+            queue.push_back(next);
+        }
+    }
+    while let Some(current) = queue.pop_front() {
+        for next in model.successors(current) {
+            if next == node {
+                let mut back = vec![current];
+                let mut at = current;
+                while let Some(before) = parent[at] {
+                    if before == node {
+                        break;
+                    }
+                    back.push(before);
+                    at = before;
+                }
+                let mut path = vec![node];
+                path.extend(back.into_iter().rev());
+                path.push(node);
+                return Some(path);
+            }
+            if parent[next].is_none() && next != node {
+                parent[next] = Some(current);
+                queue.push_back(next);
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,111 @@
+//! The static graph (`Flow::GRAPH`), its shape hash, and the generated docs.
+
+use crate::model::{EdgeKind, Model, NodeKind};
+use crate::parse::MatchArm;
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::Attribute;
+
+/// The `Graph` value, as a constant expression.
+pub fn graph(model: &Model) -> TokenStream {
+    let name = model.def.name.to_string();
+    let doc = doc_text(&model.def.attrs);
+    let nodes = model.nodes.iter().map(|node| {
+        let name = node.name.to_string();
+        let kind = kind_tokens(node.kind);
+        let line = node.name.span().start().line as u32;
+        let doc = doc_text(node.stmt.docs());
+        quote!(::flow_runtime::NodeInfo::new(#name, #kind, #line, #doc))
+    });
+    let edges = model.edges.iter().filter_map(|edge| {
+        let (from, to, label) = (edge.from, edge.to?, label_tokens(edge.kind));
+        Some(quote!(::flow_runtime::EdgeInfo::new(#from, #to, #label)))
+    });
+    let hash = shape_hash(model);
+    quote! {
+        ::flow_runtime::Graph::new(#name, #doc, &[#(#nodes),*], &[#(#edges),*], #hash)
+    }
+}
+
+fn kind_tokens(kind: NodeKind) -> TokenStream {
+    match kind {
+        NodeKind::Start => quote!(::flow_runtime::NodeKind::Start),
+        NodeKind::End => quote!(::flow_runtime::NodeKind::End),
+        NodeKind::Task => quote!(::flow_runtime::NodeKind::Task),
+        NodeKind::Xor => quote!(::flow_runtime::NodeKind::Xor),
+    }
+}
+
+fn label_tokens(kind: EdgeKind) -> TokenStream {
+    match kind {
+        EdgeKind::Next => quote!(::flow_runtime::EdgeLabel::Next),
+        EdgeKind::When(condition) => {
+            let text = source_text(condition);
+            quote!(::flow_runtime::EdgeLabel::When(#text))
+        }
+        EdgeKind::Else => quote!(::flow_runtime::EdgeLabel::Else),
+        EdgeKind::Arm(arm) => {
+            let text = arm_text(arm);
+            quote!(::flow_runtime::EdgeLabel::Match(#text))
+        }
+    }
+}
+
+/// `Pattern` or `Pattern if guard`, as written.
+pub fn arm_text(arm: &MatchArm) -> String {
+    match &arm.guard {
+        Some(guard) => format!("{} if {}", source_text(&arm.pat), source_text(guard)),
+        None => source_text(&arm.pat),
+    }
+}
+
+/// The text of a user expression or pattern as written, or its tokens
+/// printed when the source is not available.
+pub fn source_text(tokens: &impl ToTokens) -> String {
+    let tokens = tokens.to_token_stream();
+    let mut spans = tokens.clone().into_iter().map(|tree| tree.span());
+    let joined = spans.next().and_then(|first| spans.fold(Some(first), |acc, span| acc?.join(span)));
+    joined
+        .and_then(|span| span.source_text())
+        .map(|text| text.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| tokens.to_string())
+}
+
+/// The text of the `///` comments among `attrs`, one line each.
+pub fn doc_text(attrs: &[Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').map(str::to_owned).unwrap_or(line))
+        .collect();
+    lines.join("\n")
+}
+
+/// FNV-1a (64-bit) over a canonical text of the graph's shape: node kinds and
+/// names, then edges by index with their kind. Stable across compilers and
+/// platforms, unlike `std::hash`.
+pub fn shape_hash(model: &Model) -> u64 {
+    let mut text = String::new();
+    for node in &model.nodes {
+        text.push_str(&format!("{} {};", node.kind.keyword(), crate::model::name_key(node.name)));
+    }
+    for edge in &model.edges {
+        let kind = edge.kind.keyword();
+        let to = edge.to.map_or(-1, |to| to as i64);
+        text.push_str(&format!("{}>{}:{};", edge.from, to, kind));
+    }
+    fnv1a(text.as_bytes())
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes.iter().fold(OFFSET, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(PRIME))
+}

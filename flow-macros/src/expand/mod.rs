@@ -1,0 +1,45 @@
+//! Code generation for a flow that passed every check.
+
+mod docs;
+mod graph;
+mod step;
+pub mod types;
+
+use crate::model::{Model, NodeKind, name_key, variant_name};
+use proc_macro2::{Span, TokenStream};
+use syn::Ident;
+use types::{TypeNames, Variant};
+
+/// The flow's items: types, trait impls, graph and docs.
+pub fn expand(model: &Model) -> TokenStream {
+    let names = TypeNames::of(model.def);
+    let variants: Vec<Variant> = model
+        .nodes
+        .iter()
+        .map(|node| Variant {
+            ident: variant_ident(node.name),
+            name: name_key(node.name),
+            docs: node.stmt.docs().to_vec(),
+            is_end: node.kind == NodeKind::End,
+        })
+        .collect();
+    let flow_docs = docs::flow_docs(model);
+    let graph = graph::graph(model);
+    let step_body = step::step_body(model, &names.node, &names.end);
+    types::items(model.def, &variants, flow_docs, graph, step_body)
+}
+
+/// The enum variant of a node, carrying the span of its name.
+pub fn variant_ident(name: &Ident) -> Ident {
+    Ident::new(&variant_name(name), name.span())
+}
+
+/// `Flow::step`'s parameters. Mixed-site hygiene keeps them out of reach of
+/// user expressions.
+fn node_param() -> Ident {
+    Ident::new("__flow_node", Span::mixed_site())
+}
+
+fn context_param() -> Ident {
+    Ident::new("__flow_context", Span::mixed_site())
+}

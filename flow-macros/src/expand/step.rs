@@ -1,0 +1,130 @@
+//! The body of `Flow::step`: one `match` arm per node.
+//!
+//! User expressions are pasted where they stand, and the glue around them
+//! takes their spans, so rustc reports a wrong argument, a non-`bool`
+//! condition or a mistyped `=> place` on the user's own tokens.
+
+use super::{context_param, node_param, variant_ident};
+use crate::model::Model;
+use crate::parse::{Condition, Route, Statement, TaskStmt, XorStmt};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident};
+
+pub fn step_body(model: &Model, node_enum: &Ident, end_enum: &Ident) -> TokenStream {
+    let node_param = node_param();
+    let arms = model.nodes.iter().enumerate().map(|(index, node)| {
+        let variant = variant_ident(node.name);
+        let next = |target: usize| {
+            let target = variant_ident(model.nodes[target].name);
+            quote!(::flow_runtime::Transition::Next(#node_enum::#target))
+        };
+        let body = match node.stmt {
+            Statement::End(_) => quote!(::flow_runtime::Transition::End(#end_enum::#variant)),
+            Statement::Start(_) => first_target(model, index).map(next).unwrap_or_default(),
+            Statement::Task(task) => task_arm(model, index, task, node_enum),
+            Statement::Xor(xor) => xor_arm(model, index, xor, node_enum),
+        };
+        quote!(#node_enum::#variant => { #body })
+    });
+    quote! {
+        async move {
+            match #node_param {
+                #(#arms)*
+            }
+        }
+    }
+}
+
+/// The node the first edge out of `node` leads to.
+fn first_target(model: &Model, node: usize) -> Option<usize> {
+    model.successors(node).next()
+}
+
+/// `let order = &mut *context;` with the user's name for the context.
+fn bind_context(model: &Model, mutable: bool) -> TokenStream {
+    let name = &model.def.context_name;
+    let context = context_param();
+    if mutable {
+        quote!(#[allow(unused_variables, unused_mut)] let mut #name = &mut *#context;)
+    } else {
+        quote!(#[allow(unused_variables)] let #name = &*#context;)
+    }
+}
+
+fn task_arm(model: &Model, index: usize, task: &TaskStmt, node_enum: &Ident) -> TokenStream {
+    let bind = bind_context(model, true);
+    // `steps::f(..)` and `steps::f(..).await` are both accepted; the flow
+    // awaits the future either way.
+    let future = match &task.call {
+        Expr::Await(awaited) => &*awaited.base,
+        call => call,
+    };
+    let call_span = future.span();
+    let call = quote_spanned! {call_span=>
+        ::flow_runtime::__private::step_output(::flow_runtime::__private::step_future(#future).await)
+    };
+    let value = Ident::new("__flow_value", Span::mixed_site());
+    let error = Ident::new("__flow_error", Span::mixed_site());
+    let store = task.store.as_ref().map(|place| {
+        // Spanned at the place, so a type mismatch underlines what the user wrote.
+        quote_spanned!(place.span()=> ::flow_runtime::__private::store(&mut #place, #value);)
+    });
+    let route = match &task.route {
+        Route::Edges(_) => {
+            let target = first_target(model, index).map(|t| variant_ident(model.nodes[t].name));
+            quote!(::flow_runtime::Transition::Next(#node_enum::#target))
+        }
+        Route::Match { match_token, arms } => {
+            let scrutinee = Ident::new("__flow_value", Span::mixed_site().located_at(match_token.span));
+            let arms = arms.iter().zip(model.out_edges(index)).map(|(arm, edge)| {
+                let pat = &arm.pat;
+                let guard = arm.guard.as_ref().map(|guard| quote!(if #guard));
+                let target = edge.to.map(|t| variant_ident(model.nodes[t].name));
+                quote!(#pat #guard => #node_enum::#target,)
+            });
+            let next = Ident::new("__flow_next", Span::mixed_site());
+            let matched = quote_spanned!(match_token.span=> match &#scrutinee { #(#arms)* });
+            return quote! {
+                #bind
+                match #call {
+                    ::core::result::Result::Ok(#value) => {
+                        let #next = #matched;
+                        #store
+                        ::flow_runtime::Transition::Next(#next)
+                    }
+                    ::core::result::Result::Err(#error) => ::flow_runtime::Transition::Fail(#error),
+                }
+            };
+        }
+    };
+    quote! {
+        #bind
+        match #call {
+            ::core::result::Result::Ok(#value) => {
+                #store
+                #route
+            }
+            ::core::result::Result::Err(#error) => ::flow_runtime::Transition::Fail(#error),
+        }
+    }
+}
+
+fn xor_arm(model: &Model, index: usize, xor: &XorStmt, node_enum: &Ident) -> TokenStream {
+    let bind = bind_context(model, false);
+    let mut conditions = TokenStream::new();
+    let mut otherwise = TokenStream::new();
+    for (branch, edge) in xor.branches.iter().zip(model.out_edges(index)) {
+        let target = edge.to.map(|t| variant_ident(model.nodes[t].name));
+        let next = quote!(::flow_runtime::Transition::Next(#node_enum::#target));
+        match &branch.condition {
+            Condition::When(condition) => conditions.extend(quote!(if #condition { #next } else)),
+            Condition::Else(_) => otherwise = next,
+        }
+    }
+    quote! {
+        #bind
+        #conditions { #otherwise }
+    }
+}

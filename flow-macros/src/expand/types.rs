@@ -1,0 +1,173 @@
+//! The items every flow gets, valid or not: the flow type, its node and end
+//! enums, and their trait impls. The fallback emits the same items with an
+//! empty graph so code using a broken flow does not drown in follow-on errors.
+
+use crate::parse::FlowDef;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::{Attribute, Ident};
+
+/// One variant of the node enum.
+pub struct Variant {
+    pub ident: Ident,
+    /// The node's name as written.
+    pub name: String,
+    pub docs: Vec<Attribute>,
+    pub is_end: bool,
+}
+
+/// The names of the generated types.
+pub struct TypeNames {
+    pub flow: Ident,
+    pub node: Ident,
+    pub end: Ident,
+}
+
+impl TypeNames {
+    pub fn of(def: &FlowDef) -> Self {
+        let flow = def.name.clone();
+        Self {
+            node: format_ident!("{}Node", flow),
+            end: format_ident!("{}End", flow),
+            flow,
+        }
+    }
+}
+
+/// Everything the flow defines. `graph` is the `GRAPH` constant's value and
+/// `step_body` the body of `Flow::step`.
+pub fn items(
+    def: &FlowDef,
+    variants: &[Variant],
+    flow_docs: TokenStream,
+    graph: TokenStream,
+    step_body: TokenStream,
+) -> TokenStream {
+    let TypeNames { flow, node, end } = TypeNames::of(def);
+    let vis = &def.vis;
+    let attrs = &def.attrs;
+    let context_type = &def.context_type;
+    let serde_crate = "::flow_runtime::__private::serde";
+
+    let node_variants = variants.iter().map(|v| {
+        let (ident, docs) = (&v.ident, &v.docs);
+        let default_doc = format!("The node `{}`.", v.name);
+        let doc = if docs.is_empty() { quote!(#[doc = #default_doc]) } else { quote!(#(#docs)*) };
+        quote!(#doc #ident,)
+    });
+    let ends: Vec<&Variant> = variants.iter().filter(|v| v.is_end).collect();
+    let end_variants = ends.iter().map(|v| {
+        let (ident, docs) = (&v.ident, &v.docs);
+        let default_doc = format!("The end `{}`.", v.name);
+        let doc = if docs.is_empty() { quote!(#[doc = #default_doc]) } else { quote!(#(#docs)*) };
+        quote!(#doc #ident,)
+    });
+    let node_idents: Vec<&Ident> = variants.iter().map(|v| &v.ident).collect();
+    let node_names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
+    let indices = 0..variants.len();
+    let end_idents: Vec<&Ident> = ends.iter().map(|v| &v.ident).collect();
+    let end_names: Vec<&str> = ends.iter().map(|v| v.name.as_str()).collect();
+
+    let node_doc = format!("The nodes of [`{flow}`]: where an instance can be.");
+    let end_doc = format!("The `end` nodes of [`{flow}`]: how an instance can finish.");
+    let run_doc = format!(
+        "Runs one instance of `{flow}` in memory, from `start` to one of its ends.\n\n\
+         Returns the end reached, the final context and the path taken, or the \
+         node whose step failed with its error. See [`flow_runtime::run`](::flow_runtime::run)."
+    );
+    // `Context: Send` is required by `Flow`; spanning the type here puts an
+    // unmet bound on the user's type in the header.
+    let context_assoc = quote_spanned!(context_type_span(def)=> type Context = #context_type;);
+    let lifetime = syn::Lifetime::new("'__flow", Span::mixed_site());
+    let node_param = Ident::new("__flow_node", Span::mixed_site());
+    let context_param = Ident::new("__flow_context", Span::mixed_site());
+    let step_param = Ident::new("__flow_step", Span::mixed_site());
+
+    quote! {
+        #(#attrs)*
+        #flow_docs
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        #vis struct #flow;
+
+        #[doc = #node_doc]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash,
+            ::flow_runtime::__private::serde::Serialize,
+            ::flow_runtime::__private::serde::Deserialize,
+        )]
+        #[serde(crate = #serde_crate)]
+        #vis enum #node {
+            #(#node_variants)*
+        }
+
+        #[doc = #end_doc]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash,
+            ::flow_runtime::__private::serde::Serialize,
+            ::flow_runtime::__private::serde::Deserialize,
+        )]
+        #[serde(crate = #serde_crate)]
+        #vis enum #end {
+            #(#end_variants)*
+        }
+
+        impl #flow {
+            #[doc = #run_doc]
+            #vis async fn run(context: #context_type) -> ::flow_runtime::RunResult<Self> {
+                ::flow_runtime::run::<Self>(context).await
+            }
+        }
+
+        const _: () = {
+            #[automatically_derived]
+            impl ::flow_runtime::Flow for #flow {
+                #context_assoc
+                type Node = #node;
+                type End = #end;
+                const GRAPH: &'static ::flow_runtime::Graph = &#graph;
+                const START: #node = #node::Start;
+
+                #[allow(unused_variables, clippy::needless_lifetimes)]
+                fn step<#lifetime>(
+                    #node_param: #node,
+                    #context_param: &#lifetime mut #context_type,
+                    #step_param: &#lifetime ::flow_runtime::Step,
+                ) -> impl ::core::future::Future<Output = ::flow_runtime::Transition<Self>>
+                       + ::core::marker::Send + #lifetime {
+                    #step_body
+                }
+            }
+
+            #[automatically_derived]
+            impl ::flow_runtime::NodeId for #node {
+                fn index(self) -> usize {
+                    self as usize
+                }
+                fn from_index(index: usize) -> ::core::option::Option<Self> {
+                    match index {
+                        #(#indices => ::core::option::Option::Some(#node::#node_idents),)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+                fn name(self) -> &'static str {
+                    match self {
+                        #(#node::#node_idents => #node_names,)*
+                    }
+                }
+            }
+
+            #[automatically_derived]
+            impl ::flow_runtime::EndId for #end {
+                fn name(self) -> &'static str {
+                    match self {
+                        #(#end::#end_idents => #end_names,)*
+                    }
+                }
+            }
+        };
+    }
+}
+
+fn context_type_span(def: &FlowDef) -> Span {
+    syn::spanned::Spanned::span(&def.context_type)
+}

@@ -1,0 +1,179 @@
+//! The resolved graph: nodes by index in source order, edges with their
+//! targets looked up. Nothing here reports errors; an edge whose target does
+//! not exist simply has `to: None`, and `check::names` reports it.
+
+use crate::parse::{Condition, FlowDef, MatchArm, Route, Statement};
+use proc_macro2::Span;
+use std::collections::BTreeMap;
+use syn::{Expr, Ident};
+
+pub struct Model<'a> {
+    pub def: &'a FlowDef,
+    /// One node per statement, in source order.
+    pub nodes: Vec<Node<'a>>,
+    /// Every edge, in source order.
+    pub edges: Vec<Edge<'a>>,
+    /// Node name to the index of its first definition.
+    pub by_name: BTreeMap<String, usize>,
+}
+
+pub struct Node<'a> {
+    pub name: &'a Ident,
+    pub kind: NodeKind,
+    pub stmt: &'a Statement,
+    /// Indices into [`Model::edges`] of the edges leaving this node.
+    pub out: Vec<usize>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NodeKind {
+    Start,
+    End,
+    Task,
+    Xor,
+}
+
+impl NodeKind {
+    /// The keyword that introduces the node, for messages.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            NodeKind::Start => "start",
+            NodeKind::End => "end",
+            NodeKind::Task => "task",
+            NodeKind::Xor => "xor",
+        }
+    }
+}
+
+pub struct Edge<'a> {
+    pub from: usize,
+    /// The target as written.
+    pub target: &'a Ident,
+    /// The node it names, if one exists.
+    pub to: Option<usize>,
+    pub kind: EdgeKind<'a>,
+}
+
+/// Why an edge is taken.
+#[derive(Clone, Copy)]
+pub enum EdgeKind<'a> {
+    /// `-> next`
+    Next,
+    /// An `xor` branch with its condition.
+    When(&'a Expr),
+    /// An `xor`'s `else` branch.
+    Else,
+    /// An arm of a task's `-> match { ... }`.
+    Arm(&'a MatchArm),
+}
+
+impl EdgeKind<'_> {
+    /// A short name of the kind, for the shape hash.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            EdgeKind::Next => "next",
+            EdgeKind::When(_) => "when",
+            EdgeKind::Else => "else",
+            EdgeKind::Arm(_) => "arm",
+        }
+    }
+}
+
+impl<'a> Model<'a> {
+    pub fn build(def: &'a FlowDef) -> Self {
+        let mut by_name = BTreeMap::new();
+        let nodes: Vec<Node> = def
+            .statements
+            .iter()
+            .enumerate()
+            .map(|(index, stmt)| {
+                by_name.entry(name_key(stmt.name())).or_insert(index);
+                Node { name: stmt.name(), kind: kind_of(stmt), stmt, out: Vec::new() }
+            })
+            .collect();
+        let mut model = Model { def, nodes, edges: Vec::new(), by_name };
+        for (from, stmt) in def.statements.iter().enumerate() {
+            for (target, kind) in written_edges(stmt) {
+                let to = model.by_name.get(&name_key(target)).copied();
+                model.nodes[from].out.push(model.edges.len());
+                model.edges.push(Edge { from, target, to, kind });
+            }
+        }
+        model
+    }
+
+    /// The edges leaving `node`, in source order.
+    pub fn out_edges(&self, node: usize) -> impl Iterator<Item = &Edge<'a>> {
+        self.nodes[node].out.iter().map(|&edge| &self.edges[edge])
+    }
+
+    /// The nodes `node` leads to (resolved edges only).
+    pub fn successors(&self, node: usize) -> impl Iterator<Item = usize> + '_ {
+        self.out_edges(node).filter_map(|edge| edge.to)
+    }
+
+    /// Does `node` have an edge whose target does not exist? Graph checks
+    /// give such a node the benefit of the doubt, so one misspelt name is
+    /// reported once, not again as a dead end.
+    pub fn has_unresolved_edge(&self, node: usize) -> bool {
+        self.out_edges(node).any(|edge| edge.to.is_none())
+    }
+
+    /// The span that stands for the whole flow: its name.
+    pub fn flow_span(&self) -> Span {
+        self.def.name.span()
+    }
+}
+
+/// Node names compare without a raw prefix: `r#type` and `type` are one name.
+pub fn name_key(ident: &Ident) -> String {
+    let name = ident.to_string();
+    name.strip_prefix("r#").map(str::to_owned).unwrap_or(name)
+}
+
+fn kind_of(stmt: &Statement) -> NodeKind {
+    match stmt {
+        Statement::Start(_) => NodeKind::Start,
+        Statement::End(_) => NodeKind::End,
+        Statement::Task(_) => NodeKind::Task,
+        Statement::Xor(_) => NodeKind::Xor,
+    }
+}
+
+fn written_edges(stmt: &Statement) -> Vec<(&Ident, EdgeKind<'_>)> {
+    fn plain(edges: &[Ident]) -> Vec<(&Ident, EdgeKind<'_>)> {
+        edges.iter().map(|target| (target, EdgeKind::Next)).collect()
+    }
+    match stmt {
+        Statement::Start(start) => plain(&start.edges),
+        Statement::End(end) => plain(&end.edges),
+        Statement::Task(task) => match &task.route {
+            Route::Edges(edges) => plain(edges),
+            Route::Match { arms, .. } => arms.iter().map(|arm| (&arm.target, EdgeKind::Arm(arm))).collect(),
+        },
+        Statement::Xor(xor) => xor
+            .branches
+            .iter()
+            .map(|branch| {
+                let kind = match &branch.condition {
+                    Condition::When(condition) => EdgeKind::When(condition),
+                    Condition::Else(_) => EdgeKind::Else,
+                };
+                (&branch.target, kind)
+            })
+            .collect(),
+    }
+}
+
+/// The enum variant a node becomes: `check_stock` becomes `CheckStock`.
+pub fn variant_name(ident: &Ident) -> String {
+    name_key(ident)
+        .split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            first.into_iter().chain(chars).collect::<String>()
+        })
+        .collect()
+}

@@ -1,0 +1,475 @@
+//! The DSL grammar: syntax only, no name resolution.
+//!
+//! ```text
+//! flow      := attr* vis "flow" IDENT "(" IDENT ":" TYPE ")" "{" statement* "}"
+//! statement := "start" edges? ";"
+//!            | doc* "end" IDENT edges? ";"
+//!            | doc* "task" IDENT "=" EXPR ("=>" PLACE)? route? ";"
+//!            | doc* "xor" IDENT "{" (EXPR "=>" IDENT ",")* "else" "=>" IDENT ","? "}" ";"?
+//! edges     := "->" IDENT ("," IDENT)*
+//! route     := edges | "->" "match" "{" (PAT ("if" EXPR)? "=>" IDENT ","?)* "}"
+//! ```
+//!
+//! The parser is deliberately permissive about edges: `start;`, `end done -> x;`
+//! and `task a = f() -> b, c;` all parse, so that the graph checks can report
+//! them as graph mistakes on the right token rather than as a bare syntax error.
+//! A statement that does not parse is reported and skipped, and parsing goes on
+//! with the next statement, so several syntax errors surface in one compile.
+
+use crate::errors::Errors;
+use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
+use syn::buffer::Cursor;
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Ident, Pat, Token, Type, Visibility, braced, parenthesized};
+
+mod kw {
+    syn::custom_keyword!(flow);
+    syn::custom_keyword!(start);
+    syn::custom_keyword!(end);
+    syn::custom_keyword!(task);
+    syn::custom_keyword!(xor);
+}
+
+/// One `flow!` invocation: a single flow definition.
+pub struct FlowDef {
+    /// Attributes on the flow, doc comments included; they go on the generated type.
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    /// The name the context goes by inside the flow (`order` in `flow P(order: Order)`).
+    pub context_name: Ident,
+    pub context_type: Type,
+    pub statements: Vec<Statement>,
+}
+
+/// One statement of the flow body.
+pub enum Statement {
+    Start(StartStmt),
+    End(EndStmt),
+    Task(TaskStmt),
+    Xor(XorStmt),
+}
+
+/// `start -> first;`
+pub struct StartStmt {
+    /// The `start` keyword; it doubles as the start node's name.
+    pub token: Ident,
+    pub edges: Vec<Ident>,
+}
+
+/// `end done;`
+pub struct EndStmt {
+    pub docs: Vec<Attribute>,
+    pub name: Ident,
+    /// Always empty in a valid flow; kept so the check can point at the edge.
+    pub edges: Vec<Ident>,
+}
+
+/// `task pay = steps::charge(&order) => order.payment -> ship;`
+pub struct TaskStmt {
+    pub docs: Vec<Attribute>,
+    pub name: Ident,
+    pub call: Expr,
+    /// `=> place`: where the step's `Ok` value is stored.
+    pub store: Option<Expr>,
+    pub route: Route,
+}
+
+/// Where a task goes next.
+pub enum Route {
+    /// `-> next` (a valid task has exactly one; the check reports the others).
+    Edges(Vec<Ident>),
+    /// `-> match { Pattern => node, ... }` over the step's `Ok` value.
+    Match { match_token: Token![match], arms: Vec<MatchArm> },
+}
+
+/// One arm of a task's `-> match { ... }` routing.
+pub struct MatchArm {
+    pub pat: Pat,
+    pub guard: Option<Expr>,
+    pub target: Ident,
+}
+
+/// `xor approval { order.amount > 1000 => manual, else => pay }`
+pub struct XorStmt {
+    pub docs: Vec<Attribute>,
+    pub name: Ident,
+    pub branches: Vec<XorBranch>,
+}
+
+/// One branch of an `xor`: a condition, or `else`, and its target.
+pub struct XorBranch {
+    pub condition: Condition,
+    pub target: Ident,
+}
+
+pub enum Condition {
+    When(Expr),
+    Else(Token![else]),
+}
+
+impl Statement {
+    /// The name of the node the statement defines.
+    pub fn name(&self) -> &Ident {
+        match self {
+            Statement::Start(s) => &s.token,
+            Statement::End(s) => &s.name,
+            Statement::Task(s) => &s.name,
+            Statement::Xor(s) => &s.name,
+        }
+    }
+
+    /// The doc comments written on the node.
+    pub fn docs(&self) -> &[Attribute] {
+        match self {
+            Statement::Start(_) => &[],
+            Statement::End(s) => &s.docs,
+            Statement::Task(s) => &s.docs,
+            Statement::Xor(s) => &s.docs,
+        }
+    }
+}
+
+/// Parses a whole `flow!` input.
+///
+/// Returns the definition (possibly missing the statements that failed to
+/// parse) whenever the header parsed, so later stages can still check what is
+/// there and the fallback can emit the flow's items; syntax errors go to
+/// `errors`.
+pub fn parse_flow(tokens: TokenStream, errors: &mut Errors) -> Option<FlowDef> {
+    let parser = |input: ParseStream| parse_flow_def(input, errors);
+    match syn::parse::Parser::parse2(parser, tokens) {
+        Ok(def) => Some(def),
+        Err(error) => {
+            errors.push_syn(error);
+            None
+        }
+    }
+}
+
+fn parse_flow_def(input: ParseStream, errors: &mut Errors) -> syn::Result<FlowDef> {
+    if input.is_empty() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "expected a flow definition: `flow Name(context: Type) { ... }`",
+        ));
+    }
+    let attrs = input.call(Attribute::parse_outer)?;
+    let vis: Visibility = input.parse()?;
+    if !input.peek(kw::flow) {
+        return Err(input.error("expected `flow`: `flow Name(context: Type) { ... }`"));
+    }
+    input.parse::<kw::flow>()?;
+    let name: Ident = input.parse()?;
+    let header;
+    parenthesized!(header in input);
+    let context_name: Ident = header.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "expected the context's name and type, like `(order: Order)`",
+        )
+    })?;
+    header.parse::<Token![:]>()?;
+    let context_type: Type = header.parse()?;
+    if !header.is_empty() {
+        return Err(header.error("a flow takes exactly one context: `(name: Type)`"));
+    }
+    let body;
+    braced!(body in input);
+    if !input.is_empty() {
+        return Err(input.error("unexpected tokens after the flow body; one `flow!` defines one flow"));
+    }
+    let mut statements = Vec::new();
+    while !body.is_empty() {
+        match parse_statement(&body) {
+            Ok(statement) => statements.push(statement),
+            Err(error) => {
+                errors.push_syn(error);
+                skip_statement(&body);
+            }
+        }
+    }
+    Ok(FlowDef { attrs, vis, name, context_name, context_type, statements })
+}
+
+fn parse_statement(input: ParseStream) -> syn::Result<Statement> {
+    let docs = input.call(Attribute::parse_outer)?;
+    for attr in &docs {
+        if !attr.path().is_ident("doc") {
+            return Err(syn::Error::new(
+                attr.span(),
+                "only doc comments are allowed on flow nodes",
+            ));
+        }
+    }
+    let lookahead = input.lookahead1();
+    if lookahead.peek(kw::start) {
+        if let Some(doc) = docs.first() {
+            return Err(syn::Error::new(
+                doc.span(),
+                "doc comments on `start` are not used; document the flow itself",
+            ));
+        }
+        let token = parse_keyword_ident(input)?;
+        let edges = parse_edges(input)?;
+        input.parse::<Token![;]>()?;
+        Ok(Statement::Start(StartStmt { token, edges }))
+    } else if lookahead.peek(kw::end) {
+        input.parse::<kw::end>()?;
+        let name = parse_node_name(input, "end")?;
+        let edges = parse_edges(input)?;
+        input.parse::<Token![;]>()?;
+        Ok(Statement::End(EndStmt { docs, name, edges }))
+    } else if lookahead.peek(kw::task) {
+        input.parse::<kw::task>()?;
+        parse_task(input, docs).map(Statement::Task)
+    } else if lookahead.peek(kw::xor) {
+        input.parse::<kw::xor>()?;
+        parse_xor(input, docs).map(Statement::Xor)
+    } else {
+        Err(lookahead.error())
+    }
+}
+
+fn parse_keyword_ident(input: ParseStream) -> syn::Result<Ident> {
+    input.step(|cursor| match cursor.ident() {
+        Some((ident, rest)) => Ok((ident, rest)),
+        None => Err(syn::Error::new(cursor.span(), "expected an identifier")),
+    })
+}
+
+fn parse_node_name(input: ParseStream, kind: &str) -> syn::Result<Ident> {
+    if input.peek(Ident) {
+        input.parse()
+    } else {
+        Err(input.error(format!("expected the name of the `{kind}` node")))
+    }
+}
+
+/// `-> a, b, c` (or nothing).
+fn parse_edges(input: ParseStream) -> syn::Result<Vec<Ident>> {
+    let mut edges = Vec::new();
+    if input.peek(Token![->]) {
+        input.parse::<Token![->]>()?;
+        loop {
+            edges.push(parse_target(input)?);
+            if !input.peek(Token![,]) {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+    }
+    Ok(edges)
+}
+
+fn parse_target(input: ParseStream) -> syn::Result<Ident> {
+    if input.peek(Ident) {
+        input.parse()
+    } else {
+        Err(input.error("expected the name of the next node"))
+    }
+}
+
+fn parse_task(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<TaskStmt> {
+    let name = parse_node_name(input, "task")?;
+    let eq: Token![=] = input.parse().map_err(|_| {
+        input.error(format!("expected `=` and the step to call: `task {name} = steps::{name}(..)`"))
+    })?;
+    let call_tokens = take_until(input, |cursor| {
+        is_pair(cursor, '=', '>') || is_pair(cursor, '-', '>') || is_punct(cursor, ';')
+    });
+    if call_tokens.is_empty() {
+        return Err(syn::Error::new(eq.span, "expected the step to call after `=`"));
+    }
+    let call: Expr = syn::parse2(call_tokens)?;
+
+    let mut store = None;
+    if input.peek(Token![=>]) {
+        let arrow: Token![=>] = input.parse()?;
+        let place_tokens = take_until(input, |cursor| is_pair(cursor, '-', '>') || is_punct(cursor, ';'));
+        if place_tokens.is_empty() {
+            return Err(syn::Error::new(
+                arrow.spans[1],
+                "expected a place in the context after `=>`, like `order.stock`",
+            ));
+        }
+        let place: Expr = syn::parse2(place_tokens)?;
+        if !is_place(&place) {
+            return Err(syn::Error::new(
+                place.span(),
+                "`=>` stores the step's value into a place of the context, like `order.stock`; this is not a place",
+            ));
+        }
+        store = Some(place);
+    }
+
+    let route = if routes_by_match(input) {
+        input.parse::<Token![->]>()?;
+        let match_token: Token![match] = input.parse()?;
+        let body;
+        braced!(body in input);
+        let mut arms = Vec::new();
+        while !body.is_empty() {
+            let pat = Pat::parse_multi_with_leading_vert(&body)?;
+            let guard = if body.peek(Token![if]) {
+                body.parse::<Token![if]>()?;
+                let guard_tokens = take_until(&body, |cursor| is_pair(cursor, '=', '>'));
+                Some(syn::parse2::<Expr>(guard_tokens)?)
+            } else {
+                None
+            };
+            body.parse::<Token![=>]>()?;
+            let target = parse_target(&body)?;
+            arms.push(MatchArm { pat, guard, target });
+            if body.is_empty() {
+                break;
+            }
+            body.parse::<Token![,]>()?;
+        }
+        if arms.is_empty() {
+            return Err(syn::Error::new(
+                match_token.span,
+                "a `match` route needs at least one arm: `Pattern => node`",
+            ));
+        }
+        Route::Match { match_token, arms }
+    } else {
+        Route::Edges(parse_edges(input)?)
+    };
+    input.parse::<Token![;]>()?;
+    Ok(TaskStmt { docs, name, call, store, route })
+}
+
+/// Is the input at `-> match`? (`->` is two tokens, so `peek2` cannot see it.)
+fn routes_by_match(input: ParseStream) -> bool {
+    let fork = input.fork();
+    fork.parse::<Token![->]>().is_ok() && fork.peek(Token![match])
+}
+
+fn parse_xor(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<XorStmt> {
+    let name = parse_node_name(input, "xor")?;
+    let body;
+    braced!(body in input);
+    let mut branches = Vec::new();
+    while !body.is_empty() {
+        let condition = if body.peek(Token![else]) {
+            Condition::Else(body.parse()?)
+        } else {
+            let tokens = take_until(&body, |cursor| is_pair(cursor, '=', '>') || is_punct(cursor, ','));
+            if tokens.is_empty() {
+                return Err(body.error("expected a `bool` condition or `else`"));
+            }
+            Condition::When(syn::parse2(tokens)?)
+        };
+        if !body.peek(Token![=>]) {
+            return Err(body.error("expected `=>` and the node this branch leads to"));
+        }
+        body.parse::<Token![=>]>()?;
+        let target = parse_target(&body)?;
+        branches.push(XorBranch { condition, target });
+        if body.is_empty() {
+            break;
+        }
+        body.parse::<Token![,]>()?;
+    }
+    if branches.is_empty() {
+        return Err(syn::Error::new(
+            name.span(),
+            format!("`xor` gateway `{name}` has no branches; add `condition => node` branches and an `else`"),
+        ));
+    }
+    // The closing brace ends the statement; a `;` after it is allowed.
+    if input.peek(Token![;]) {
+        input.parse::<Token![;]>()?;
+    }
+    Ok(XorStmt { docs, name, branches })
+}
+
+/// Is `expr` something a value can be assigned to?
+fn is_place(expr: &Expr) -> bool {
+    match expr {
+        Expr::Field(_) | Expr::Path(_) | Expr::Index(_) => true,
+        Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Deref(_)),
+        Expr::Paren(paren) => is_place(&paren.expr),
+        _ => false,
+    }
+}
+
+/// Collects the token trees up to (not including) the first top-level token
+/// where `stop` holds. Groups are single token trees, so a `->` or `=>` inside
+/// parentheses, brackets or braces never stops the scan.
+fn take_until(input: ParseStream, stop: impl Fn(Cursor) -> bool) -> TokenStream {
+    input
+        .step(|cursor| {
+            let mut rest = *cursor;
+            let mut tokens = TokenStream::new();
+            while let Some((tree, next)) = rest.token_tree() {
+                if stop(rest) {
+                    break;
+                }
+                tokens.extend([tree]);
+                rest = next;
+            }
+            Ok((tokens, rest))
+        })
+        .unwrap_or_default()
+}
+
+fn is_punct(cursor: Cursor, ch: char) -> bool {
+    matches!(cursor.punct(), Some((punct, _)) if punct.as_char() == ch)
+}
+
+/// Is the cursor at the two-character operator `first second` (like `->`)?
+fn is_pair(cursor: Cursor, first: char, second: char) -> bool {
+    match cursor.punct() {
+        Some((punct, rest)) if punct.as_char() == first && punct.spacing() == Spacing::Joint => {
+            is_punct(rest, second)
+        }
+        _ => false,
+    }
+}
+
+/// Skips the rest of a statement that failed to parse: up to and including
+/// the next top-level `;`, or up to the next keyword that starts a statement.
+fn skip_statement(input: ParseStream) {
+    let _ = input.step(|cursor| {
+        let mut rest = *cursor;
+        let mut first = true;
+        while let Some((tree, next)) = rest.token_tree() {
+            match &tree {
+                TokenTree::Punct(punct) if punct.as_char() == ';' => return Ok(((), next)),
+                TokenTree::Ident(ident) if !first && starts_statement(ident) => return Ok(((), rest)),
+                TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                    // An `xor` body ends its statement.
+                    rest = next;
+                    if let Some((punct, after)) = rest.punct() {
+                        if punct.as_char() == ';' {
+                            rest = after;
+                        }
+                    }
+                    return Ok(((), rest));
+                }
+                _ => {}
+            }
+            first = false;
+            rest = next;
+        }
+        Ok(((), rest))
+    });
+}
+
+fn starts_statement(ident: &Ident) -> bool {
+    ["start", "end", "task", "xor"].iter().any(|keyword| ident == keyword)
+}
+
+impl Parse for FlowDef {
+    /// Parses a flow, failing on the first syntax error (used by tests; the
+    /// macro uses [`parse_flow`], which recovers).
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut errors = Errors::new();
+        let def = parse_flow_def(input, &mut errors)?;
+        errors.finish()?;
+        Ok(def)
+    }
+}

@@ -1,0 +1,190 @@
+//! The static shape of a flow: its nodes, its edges and a hash of both.
+//!
+//! Every flow carries one [`Graph`] as [`Flow::GRAPH`](crate::Flow::GRAPH),
+//! written out by `flow!` at compile time. Nothing in it is computed at run
+//! time; tools such as diagram renderers and stores read it.
+
+/// The nodes and edges of a flow, as written in its `flow!` definition.
+///
+/// ```
+/// use flow_runtime::prelude::*;
+///
+/// # #[derive(Default)] struct Order { amount: u32 }
+/// # async fn validate(_: &Order) -> Result<(), std::convert::Infallible> { Ok(()) }
+/// flow! {
+///     flow Check(order: Order) {
+///         start -> validate;
+///         task validate = validate(&order) -> done;
+///         end done;
+///     }
+/// }
+///
+/// let graph = Check::GRAPH;
+/// assert_eq!(graph.name(), "Check");
+/// let names: Vec<_> = graph.nodes().iter().map(|node| node.name()).collect();
+/// assert_eq!(names, ["start", "validate", "done"]);
+/// assert_eq!(graph.edges().len(), 2);
+/// ```
+#[derive(Debug)]
+pub struct Graph {
+    name: &'static str,
+    doc: &'static str,
+    nodes: &'static [NodeInfo],
+    edges: &'static [EdgeInfo],
+    hash: u64,
+}
+
+impl Graph {
+    /// Describes a flow. `flow!` calls this; a flow written by hand against
+    /// [`Flow`](crate::Flow) calls it too.
+    pub const fn new(
+        name: &'static str,
+        doc: &'static str,
+        nodes: &'static [NodeInfo],
+        edges: &'static [EdgeInfo],
+        hash: u64,
+    ) -> Self {
+        Self { name, doc, nodes, edges, hash }
+    }
+
+    /// The flow's name, as written after `flow`.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The flow's doc comment, without the `///` markers.
+    pub const fn doc(&self) -> &'static str {
+        self.doc
+    }
+
+    /// Every node, in the order of the definition. A node's position here is
+    /// its [`NodeId::index`](crate::NodeId::index).
+    pub const fn nodes(&self) -> &'static [NodeInfo] {
+        self.nodes
+    }
+
+    /// Every edge, in the order of the definition.
+    pub const fn edges(&self) -> &'static [EdgeInfo] {
+        self.edges
+    }
+
+    /// A stable hash of the graph's shape: node names and kinds, and edges
+    /// with their kinds. Conditions, doc comments and line numbers do not
+    /// change it; adding, removing, renaming or rewiring a node does. It is
+    /// FNV-1a over a canonical text, so it is the same on every compiler,
+    /// platform and build.
+    pub const fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    /// The edges leaving the node at `index`.
+    pub fn edges_from(&self, index: usize) -> impl Iterator<Item = &'static EdgeInfo> {
+        self.edges.iter().filter(move |edge| edge.from == index)
+    }
+}
+
+/// One node of a [`Graph`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeInfo {
+    name: &'static str,
+    kind: NodeKind,
+    line: u32,
+    doc: &'static str,
+}
+
+impl NodeInfo {
+    /// Describes a node defined on `line` of the source file.
+    pub const fn new(name: &'static str, kind: NodeKind, line: u32, doc: &'static str) -> Self {
+        Self { name, kind, line, doc }
+    }
+
+    /// The node's name (`"start"` for the start node).
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// What kind of node it is.
+    pub const fn kind(&self) -> NodeKind {
+        self.kind
+    }
+
+    /// The line of the source file the node is defined on.
+    pub const fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// The node's doc comment, without the `///` markers.
+    pub const fn doc(&self) -> &'static str {
+        self.doc
+    }
+}
+
+/// What a node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NodeKind {
+    /// `start`: where every instance begins.
+    Start,
+    /// `end NAME`: where an instance finishes.
+    End,
+    /// `task NAME = call`: runs a step.
+    Task,
+    /// `xor NAME { .. }`: takes the first branch whose condition holds.
+    Xor,
+}
+
+impl NodeKind {
+    /// The DSL keyword of the node kind.
+    pub const fn keyword(self) -> &'static str {
+        match self {
+            NodeKind::Start => "start",
+            NodeKind::End => "end",
+            NodeKind::Task => "task",
+            NodeKind::Xor => "xor",
+        }
+    }
+}
+
+/// One edge of a [`Graph`], between node indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EdgeInfo {
+    from: usize,
+    to: usize,
+    label: EdgeLabel,
+}
+
+impl EdgeInfo {
+    /// Describes an edge from the node at index `from` to the node at `to`.
+    pub const fn new(from: usize, to: usize, label: EdgeLabel) -> Self {
+        Self { from, to, label }
+    }
+
+    /// The index of the node the edge leaves.
+    pub const fn from(&self) -> usize {
+        self.from
+    }
+
+    /// The index of the node the edge enters.
+    pub const fn to(&self) -> usize {
+        self.to
+    }
+
+    /// Why the edge is taken.
+    pub const fn label(&self) -> EdgeLabel {
+        self.label
+    }
+}
+
+/// Why an edge is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EdgeLabel {
+    /// `-> next`: the only way out of a `start` or a task.
+    Next,
+    /// An `xor` branch, with its condition as written.
+    When(&'static str),
+    /// An `xor`'s `else` branch.
+    Else,
+    /// An arm of a task's `-> match { .. }`, with its pattern as written.
+    Match(&'static str),
+}

@@ -1,0 +1,128 @@
+//! Business workflows written inline in Rust, checked at compile time, run on
+//! tokio.
+//!
+//! The [`flow!`] macro reads a workflow graph, proves it well-formed (one
+//! `start`, every node reachable, every node able to reach an `end`, no
+//! misspelt edge, ...) and generates a typed state machine. This crate runs
+//! those machines.
+//!
+//! ```
+//! use flow_runtime::prelude::*;
+//!
+//! #[derive(Default)]
+//! struct Order { amount: u32, approved: bool }
+//!
+//! mod steps {
+//!     pub async fn validate(order: &super::Order) -> Result<(), String> {
+//!         if order.amount == 0 { Err("empty order".into()) } else { Ok(()) }
+//!     }
+//!     pub async fn approve(_order: &super::Order) -> Result<bool, String> { Ok(true) }
+//! }
+//!
+//! flow! {
+//!     /// Approves large orders by hand.
+//!     pub flow Approval(order: Order) {
+//!         start -> validate;
+//!         task validate = steps::validate(&order) -> size;
+//!         xor size {
+//!             order.amount > 1000 => approve,
+//!             else => small,
+//!         }
+//!         task approve = steps::approve(&order) => order.approved -> large;
+//!         end small;
+//!         end large;
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let done = Approval::run(Order { amount: 1500, ..Order::default() }).await.unwrap();
+//! assert_eq!(done.end, ApprovalEnd::Large);
+//! assert!(done.context.approved);
+//! assert_eq!(done.path.to_string(), "start -> validate -> size -> approve -> large");
+//!
+//! let failed = Approval::run(Order::default()).await.unwrap_err();
+//! assert_eq!(failed.node, ApprovalNode::Validate);
+//! assert_eq!(failed.error.to_string(), "empty order");
+//! # }
+//! ```
+//!
+//! # What `flow!` generates
+//!
+//! For `pub flow Approval(order: Order)`:
+//!
+//! - `pub struct Approval;`, implementing [`Flow`], with an inherent
+//!   `Approval::run(context)` that runs an instance in memory (see [`run`]);
+//! - `pub enum ApprovalNode`, one variant per node (`Start`, `Validate`,
+//!   `Size`, ...; names in `UpperCamelCase`), implementing [`NodeId`];
+//! - `pub enum ApprovalEnd`, one variant per `end` node, implementing [`EndId`];
+//! - `Approval::GRAPH`, the static [`Graph`] with a stable hash of its shape.
+//!
+//! The README is the reference for the DSL and lists every compile-time
+//! check with the error it prints.
+//!
+//! # Tracing
+//!
+//! Every instance runs in a `flow` span (fields `flow`, `instance`) and every
+//! node in a `step` span inside it (fields `node`, `iteration`). A failed step
+//! is logged at `WARN`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+// Lets the crate's own tests and doc examples use `flow!`, whose expansion
+// names `::flow_runtime`.
+extern crate self as flow_runtime;
+
+mod exec;
+mod flow;
+mod graph;
+mod history;
+mod instance;
+mod outcome;
+mod step;
+
+pub use exec::run;
+pub use flow::{EndId, Flow, NodeId, Transition};
+pub use graph::{EdgeInfo, EdgeLabel, Graph, NodeInfo, NodeKind};
+pub use history::{Path, Visit};
+pub use instance::InstanceId;
+pub use outcome::{Completed, Failed, RunResult};
+pub use step::{BoxError, IntoStepError, Step, StepError, StepOutput, StorePlace};
+
+/// Defines a flow. See the [crate documentation](crate) and the README.
+pub use flow_macros::flow;
+
+/// Everything a module that defines or runs flows needs.
+pub mod prelude {
+    pub use crate::flow;
+    pub use crate::{Completed, EndId, Failed, Flow, NodeId, StepError};
+}
+
+/// What the expansion of `flow!` names. Not a public API: it changes with
+/// the macro, which is always the same version as this crate.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+
+    use crate::step::{StepError, StepOutput};
+    use std::future::Future;
+
+    /// Requires a task's call to be a `Send` future; an error lands on the
+    /// user's call.
+    #[inline(always)]
+    pub fn step_future<F: Future + Send>(future: F) -> F {
+        future
+    }
+
+    /// Stores a step's value: `=> order.stock`.
+    #[inline(always)]
+    pub fn store<P: crate::step::StorePlace<V>, V>(place: &mut P, value: V) {
+        place.store(value);
+    }
+
+    /// Splits what a task's call produced into its value or its failure.
+    #[inline(always)]
+    pub fn step_output<O: StepOutput>(output: O) -> Result<O::Value, StepError> {
+        output.into_step_result()
+    }
+}
