@@ -51,6 +51,10 @@ pub struct Edge<'a> {
     pub target: &'a Ident,
     /// The node it names, if one exists.
     pub to: Option<usize>,
+    /// For a target that does not exist: the defined node with the closest
+    /// name, if one is close enough to be a typo. Graph checks follow it, so
+    /// a typo does not also make its intended target look unreachable.
+    pub suggestion: Option<usize>,
     pub kind: EdgeKind<'a>,
 }
 
@@ -95,8 +99,12 @@ impl<'a> Model<'a> {
         for (from, stmt) in def.statements.iter().enumerate() {
             for (target, kind) in written_edges(stmt) {
                 let to = model.by_name.get(&name_key(target)).copied();
+                let suggestion = match to {
+                    Some(_) => None,
+                    None => model.closest_name(&name_key(target)).map(|name| model.by_name[name]),
+                };
                 model.nodes[from].out.push(model.edges.len());
-                model.edges.push(Edge { from, target, to, kind });
+                model.edges.push(Edge { from, target, to, kind, suggestion });
             }
         }
         model
@@ -107,9 +115,20 @@ impl<'a> Model<'a> {
         self.nodes[node].out.iter().map(|&edge| &self.edges[edge])
     }
 
-    /// The nodes `node` leads to (resolved edges only).
+    /// The nodes `node` leads to: resolved edges, and misspelt ones to the
+    /// node they were most likely meant for.
     pub fn successors(&self, node: usize) -> impl Iterator<Item = usize> + '_ {
-        self.out_edges(node).filter_map(|edge| edge.to)
+        self.out_edges(node).filter_map(|edge| edge.to.or(edge.suggestion))
+    }
+
+    /// The defined name closest to `wanted`, if it is close enough to be a typo.
+    pub fn closest_name(&self, wanted: &str) -> Option<&str> {
+        self.by_name
+            .keys()
+            .map(|name| (strsim::normalized_damerau_levenshtein(wanted, name), name))
+            .filter(|(similarity, _)| *similarity >= 0.6)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, name)| name.as_str())
     }
 
     /// Does `node` have an edge whose target does not exist? Graph checks

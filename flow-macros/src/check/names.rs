@@ -37,7 +37,7 @@ pub fn defined_targets(model: &Model, errors: &mut Errors) {
             continue;
         }
         let wanted = name_key(edge.target);
-        let message = match closest_name(model, &wanted) {
+        let message = match edge.suggestion.map(|node| model.nodes[node].name) {
             Some(close) => format!(
                 "no node named `{wanted}` in flow `{}`; did you mean `{close}`?",
                 model.def.name
@@ -49,17 +49,6 @@ pub fn defined_targets(model: &Model, errors: &mut Errors) {
         };
         errors.push(edge.target.span(), message);
     }
-}
-
-/// The defined name closest to `wanted`, if it is close enough to be a typo.
-fn closest_name<'m>(model: &'m Model, wanted: &str) -> Option<&'m str> {
-    model
-        .by_name
-        .keys()
-        .map(|name| (strsim::normalized_damerau_levenshtein(wanted, name), name))
-        .filter(|(similarity, _)| *similarity >= 0.6)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, name)| name.as_str())
 }
 
 /// Each node becomes a variant of the generated node enum, so two names that

@@ -4,22 +4,51 @@ use crate::errors::Errors;
 use crate::model::{Model, NodeKind};
 
 /// A node that no path from `start` leads to would never run: it is almost
-/// always a forgotten edge.
+/// always a forgotten edge. One forgotten edge can cut off a whole region, so
+/// the error lands once per region, on its head (a node nothing else in the
+/// region leads to, or for a region that is one loop, its first node).
 pub fn reachable_from_start(model: &Model, errors: &mut Errors) {
     let Some(start) = model.nodes.iter().position(|node| node.kind == NodeKind::Start) else {
         return; // reported by `start::exactly_one_start`
     };
     let reached = reachable_from(model, start);
-    for (index, node) in model.nodes.iter().enumerate() {
-        if !reached[index] && node.kind != NodeKind::Start && is_first_definition(model, index) {
-            errors.push(
-                node.name.span(),
-                format!(
-                    "{} `{}` is unreachable: no path from `start` leads to it; add an edge to it or remove it",
-                    node.kind.keyword(),
-                    node.name
-                ),
-            );
+    let unreached: Vec<usize> = (0..model.nodes.len())
+        .filter(|&n| !reached[n] && model.nodes[n].kind != NodeKind::Start && is_first_definition(model, n))
+        .collect();
+    let has_unreached_predecessor = |node: usize| {
+        unreached.iter().any(|&other| other != node && model.successors(other).any(|next| next == node))
+    };
+    let heads = unreached.iter().copied().filter(|&n| !has_unreached_predecessor(n));
+    // Regions without a head are loops; take their nodes in source order.
+    let mut covered = vec![false; model.nodes.len()];
+    let mut report = |node: usize, covered: &mut Vec<bool>| {
+        let region = reachable_from(model, node);
+        let cut_off = unreached.iter().filter(|&&n| region[n] && n != node).count();
+        for (index, inside) in region.iter().enumerate() {
+            covered[index] |= *inside;
+        }
+        let also = match cut_off {
+            0 => String::new(),
+            1 => " (nor to the node after it)".to_owned(),
+            more => format!(" (nor to the {more} nodes after it)"),
+        };
+        let named = &model.nodes[node];
+        errors.push(
+            named.name.span(),
+            format!(
+                "{} `{}` is unreachable: no path from `start` leads to it{also}; add an edge to it or remove it",
+                named.kind.keyword(),
+                named.name
+            ),
+        );
+    };
+    let heads: Vec<usize> = heads.collect();
+    for &head in &heads {
+        report(head, &mut covered);
+    }
+    for &node in &unreached {
+        if !covered[node] {
+            report(node, &mut covered);
         }
     }
 }
