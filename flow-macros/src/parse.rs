@@ -1,7 +1,7 @@
 //! The DSL grammar: syntax only, no name resolution.
 //!
 //! ```text
-//! flow      := attr* vis "flow" IDENT "(" IDENT ":" TYPE ")" "{" statement* "}"
+//! flow      := attr* vis "flow" IDENT "(" IDENT ":" TYPE ("," IDENT ":" TYPE)? ","? ")" "{" statement* "}"
 //! statement := "start" edges? ";"
 //!            | doc* "end" IDENT edges? ";"
 //!            | doc* "task" IDENT "=" EXPR ("=>" PLACE)? route? ";"
@@ -40,6 +40,9 @@ pub struct FlowDef {
     /// The name the context goes by inside the flow (`order` in `flow P(order: Order)`).
     pub context_name: Ident,
     pub context_type: Type,
+    /// `step: &Step` after the context: the name under which tasks and
+    /// conditions see the current invocation (instance, node, iteration).
+    pub step_param: Option<(Ident, Type)>,
     pub statements: Vec<Statement>,
 }
 
@@ -172,8 +175,20 @@ fn parse_flow_def(input: ParseStream, errors: &mut Errors) -> syn::Result<FlowDe
     })?;
     header.parse::<Token![:]>()?;
     let context_type: Type = header.parse()?;
+    let mut step_param = None;
+    if header.peek(Token![,]) && !header.peek2(syn::parse::End) {
+        header.parse::<Token![,]>()?;
+        let name: Ident = header.parse()?;
+        header.parse::<Token![:]>()?;
+        step_param = Some((name, header.parse()?));
+    }
+    if header.peek(Token![,]) {
+        header.parse::<Token![,]>()?;
+    }
     if !header.is_empty() {
-        return Err(header.error("a flow takes exactly one context: `(name: Type)`"));
+        return Err(header.error(
+            "a flow takes its context and, optionally, the step info: `(order: Order, step: &Step)`",
+        ));
     }
     let body;
     braced!(body in input);
@@ -190,7 +205,7 @@ fn parse_flow_def(input: ParseStream, errors: &mut Errors) -> syn::Result<FlowDe
             }
         }
     }
-    Ok(FlowDef { attrs, vis, name, context_name, context_type, statements })
+    Ok(FlowDef { attrs, vis, name, context_name, context_type, step_param, statements })
 }
 
 fn parse_statement(input: ParseStream) -> syn::Result<Statement> {

@@ -95,7 +95,7 @@ pub use flow_macros::flow;
 /// Everything a module that defines or runs flows needs.
 pub mod prelude {
     pub use crate::flow;
-    pub use crate::{Completed, EndId, Failed, Flow, NodeId, StepError};
+    pub use crate::{Completed, EndId, Failed, Flow, NodeId, Step, StepError};
 }
 
 /// What the expansion of `flow!` names. Not a public API: it changes with

@@ -44,6 +44,14 @@ impl Step {
     pub fn iteration(&self) -> u32 {
         self.iteration
     }
+
+    /// A key that names this visit of this node in this instance:
+    /// `flow/instance/node/iteration`. Hand it to external systems (payment
+    /// providers, message brokers) so that a step that runs again after a
+    /// retry or a crash does not act twice.
+    pub fn idempotency_key(&self) -> String {
+        format!("{}/{}/{}/{}", self.flow, self.instance, self.node, self.iteration)
+    }
 }
 
 /// Why a step failed: the error the step returned, boxed.

@@ -36,10 +36,14 @@ pub fn variant_ident(name: &Ident) -> Ident {
 
 /// `Flow::step`'s parameters. Mixed-site hygiene keeps them out of reach of
 /// user expressions.
-fn node_param() -> Ident {
+pub(crate) fn node_param() -> Ident {
     Ident::new("__flow_node", Span::mixed_site())
 }
 
-fn context_param() -> Ident {
+pub(crate) fn context_param() -> Ident {
     Ident::new("__flow_context", Span::mixed_site())
+}
+
+pub(crate) fn step_param() -> Ident {
+    Ident::new("__flow_step", Span::mixed_site())
 }

@@ -4,7 +4,7 @@
 //! takes their spans, so rustc reports a wrong argument, a non-`bool`
 //! condition or a mistyped `=> place` on the user's own tokens.
 
-use super::{context_param, node_param, variant_ident};
+use super::{context_param, node_param, step_param, variant_ident};
 use crate::model::Model;
 use crate::parse::{Condition, Route, Statement, TaskStmt, XorStmt};
 use proc_macro2::{Span, TokenStream};
@@ -42,14 +42,19 @@ fn first_target(model: &Model, node: usize) -> Option<usize> {
     model.successors(node).next()
 }
 
-/// `let order = &mut *context;` with the user's name for the context.
+/// `let order = &mut *context;` with the user's name for the context, and
+/// `let step: &Step = ..;` if the flow names the step info.
 fn bind_context(model: &Model, mutable: bool) -> TokenStream {
     let name = &model.def.context_name;
     let context = context_param();
+    let step = model.def.step_param.as_ref().map(|(step_name, step_type)| {
+        let param = step_param();
+        quote!(#[allow(unused_variables)] let #step_name: #step_type = #param;)
+    });
     if mutable {
-        quote!(#[allow(unused_variables, unused_mut)] let mut #name = &mut *#context;)
+        quote!(#[allow(unused_variables, unused_mut)] let mut #name = &mut *#context; #step)
     } else {
-        quote!(#[allow(unused_variables)] let #name = &*#context;)
+        quote!(#[allow(unused_variables)] let #name = &*#context; #step)
     }
 }
 

@@ -79,9 +79,7 @@ pub fn items(
     // unmet bound on the user's type in the header.
     let context_assoc = quote_spanned!(context_type_span(def)=> type Context = #context_type;);
     let lifetime = syn::Lifetime::new("'__flow", Span::mixed_site());
-    let node_param = Ident::new("__flow_node", Span::mixed_site());
-    let context_param = Ident::new("__flow_context", Span::mixed_site());
-    let step_param = Ident::new("__flow_step", Span::mixed_site());
+    let (node_param, context_param, step_param) = (super::node_param(), super::context_param(), super::step_param());
 
     quote! {
         #(#attrs)*

@@ -1,0 +1,67 @@
+//! Every instance runs in a `flow` span and every node in a `step` span.
+
+use flow_runtime::prelude::*;
+use std::sync::{Arc, Mutex};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
+
+/// Records each new span as `name{field=value,..}` with its parent's name.
+#[derive(Clone, Default)]
+struct Spans(Arc<Mutex<Vec<(String, Option<String>)>>>);
+
+struct Fields(Vec<String>);
+
+impl Visit for Fields {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.push(format!("{}={:?}", field.name(), value));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.push(format!("{}={}", field.name(), value));
+    }
+}
+
+impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Spans {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut fields = Fields(Vec::new());
+        attrs.record(&mut fields);
+        let parent = ctx.span(id).and_then(|span| span.parent()).map(|parent| parent.name().to_owned());
+        let described = format!("{}{{{}}}", attrs.metadata().name(), fields.0.join(","));
+        self.0.lock().unwrap().push((described, parent));
+    }
+}
+
+async fn ok(_: &u32) -> Result<(), std::convert::Infallible> {
+    Ok(())
+}
+
+flow! {
+    flow Traced(n: u32) {
+        start -> work;
+        task work = ok(&n) -> done;
+        end done;
+    }
+}
+
+#[test]
+fn spans_per_instance_and_per_step() {
+    let spans = Spans::default();
+    let subscriber = tracing_subscriber::registry().with(spans.clone());
+    let done = tracing::subscriber::with_default(subscriber, || {
+        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(Traced::run(1))
+    })
+    .unwrap();
+    let recorded = spans.0.lock().unwrap().clone();
+    let instance = done.instance;
+    assert_eq!(
+        recorded,
+        [
+            (format!("flow{{flow=Traced,instance={instance}}}"), None),
+            ("step{node=start,iteration=1}".to_owned(), Some("flow".to_owned())),
+            ("step{node=work,iteration=1}".to_owned(), Some("flow".to_owned())),
+            ("step{node=done,iteration=1}".to_owned(), Some("flow".to_owned())),
+        ]
+    );
+}
