@@ -10,7 +10,7 @@
 //! use flow_runtime::prelude::*;
 //!
 //! #[derive(Default)]
-//! struct Order { amount: u32, approved: bool }
+//! pub struct Order { amount: u32, approved: bool }
 //!
 //! mod steps {
 //!     pub async fn validate(order: &super::Order) -> Result<(), String> {
