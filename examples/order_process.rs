@@ -122,9 +122,9 @@ async fn main() {
     report(4, 10, OrderProcess::run(empty).await);
 }
 
-fn report(id: u32, amount: u32, result: flow_runtime::RunResult<OrderProcess>) {
+fn report(id: u32, amount: u32, outcome: Outcome<OrderProcess>) {
     println!("order {id} (amount {amount}):");
-    match result {
+    match outcome.into_result() {
         Ok(done) => {
             println!("  path: {}", done.path);
             println!("  end:  {}", done.end.name());
@@ -135,9 +135,9 @@ fn report(id: u32, amount: u32, result: flow_runtime::RunResult<OrderProcess>) {
                 println!("  {invoice}, {}", done.context.shipment.as_deref().unwrap_or("not shipped"));
             }
         }
-        Err(failed) => {
-            println!("  path: {}", failed.path);
-            println!("  failed: {failed}");
+        Err(stopped) => {
+            println!("  path: {}", stopped.path());
+            println!("  {stopped}");
         }
     }
 }

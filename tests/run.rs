@@ -72,7 +72,7 @@ async fn path_timestamps_follow_tokio_time() {
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_step_stops_the_instance_and_names_the_node() {
-    let failed = Checkout::run(Order { amount: 20_000, ..Order::default() }).await.unwrap_err();
+    let failed = Checkout::run(Order { amount: 20_000, ..Order::default() }).await.unwrap_failed();
     assert_eq!(failed.node, CheckoutNode::Check);
     assert_eq!(failed.error.downcast_ref::<OverLimit>(), Some(&OverLimit(20_000)));
     assert_eq!(failed.path.names(), ["start", "check"]);

@@ -31,5 +31,5 @@ pub fn skeleton(def: &FlowDef) -> TokenStream {
     let name = def.name.to_string();
     let graph = quote!(::flow_runtime::Graph::new(#name, "", &[], &[], 0));
     let step_body = quote!(async move { ::core::unreachable!("`flow!` reported errors for this flow") });
-    types::items(def, &variants, TokenStream::new(), graph, step_body)
+    types::items(def, &variants, TokenStream::new(), graph, step_body, TokenStream::new())
 }

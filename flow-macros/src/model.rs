@@ -69,6 +69,8 @@ pub enum EdgeKind<'a> {
     Else,
     /// An arm of a task's `-> match { ... }`.
     Arm(&'a MatchArm),
+    /// A task's `on error -> handler` route.
+    OnError,
 }
 
 impl EdgeKind<'_> {
@@ -79,6 +81,7 @@ impl EdgeKind<'_> {
             EdgeKind::When(_) => "when",
             EdgeKind::Else => "else",
             EdgeKind::Arm(_) => "arm",
+            EdgeKind::OnError => "error",
         }
     }
 }
@@ -166,10 +169,16 @@ fn written_edges(stmt: &Statement) -> Vec<(&Ident, EdgeKind<'_>)> {
     match stmt {
         Statement::Start(start) => plain(&start.edges),
         Statement::End(end) => plain(&end.edges),
-        Statement::Task(task) => match &task.route {
-            Route::Edges(edges) => plain(edges),
-            Route::Match { arms, .. } => arms.iter().map(|arm| (&arm.target, EdgeKind::Arm(arm))).collect(),
-        },
+        Statement::Task(task) => {
+            let mut edges = match &task.route {
+                Route::Edges(edges) => plain(edges),
+                Route::Match { arms, .. } => arms.iter().map(|arm| (&arm.target, EdgeKind::Arm(arm))).collect(),
+            };
+            if let Some(on_error) = &task.clauses.on_error {
+                edges.push((&on_error.target, EdgeKind::OnError));
+            }
+            edges
+        }
         Statement::Xor(xor) => xor
             .branches
             .iter()

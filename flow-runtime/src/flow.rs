@@ -45,6 +45,26 @@ pub trait Flow: Sized + Send + Sync + 'static {
         context: &'a mut Self::Context,
         step: &'a Step,
     ) -> impl Future<Output = Transition<Self>> + Send + 'a;
+
+    /// Undoes a completed task: runs its `compensate` call. `step` is the
+    /// step info of the visit being undone (same idempotency key). Tasks
+    /// without `compensate` are never passed here; the default does nothing.
+    fn compensate<'a>(
+        node: Self::Node,
+        context: &'a mut Self::Context,
+        step: &'a Step,
+    ) -> impl Future<Output = Result<(), StepError>> + Send + 'a {
+        let _ = (node, context, step);
+        std::future::ready(Ok(()))
+    }
+
+    /// After a task's last attempt failed: where its `on error` route leads,
+    /// after storing the error if the route says `=> place`; the error back
+    /// if the task has no error route (the default).
+    fn recover(node: Self::Node, context: &mut Self::Context, error: StepError) -> Result<Self::Node, StepError> {
+        let _ = (node, context);
+        Err(error)
+    }
 }
 
 /// The node type of a flow: a field-less enum with one variant per node.

@@ -4,6 +4,8 @@
 //! written out by `flow!` at compile time. Nothing in it is computed at run
 //! time; tools such as diagram renderers and stores read it.
 
+use crate::policy::Policy;
+
 /// The nodes and edges of a flow, as written in its `flow!` definition.
 ///
 /// ```
@@ -90,12 +92,38 @@ pub struct NodeInfo {
     kind: NodeKind,
     line: u32,
     doc: &'static str,
+    policy: Policy,
+    compensation: Option<Policy>,
 }
 
 impl NodeInfo {
-    /// Describes a node defined on `line` of the source file.
+    /// Describes a node defined on `line` of the source file: one attempt,
+    /// no timeout, no compensation.
     pub const fn new(name: &'static str, kind: NodeKind, line: u32, doc: &'static str) -> Self {
-        Self { name, kind, line, doc }
+        Self { name, kind, line, doc, policy: Policy::new(), compensation: None }
+    }
+
+    /// The task's `retry` and `timeout`.
+    pub const fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Marks the task compensable (`compensate`), with the compensation's
+    /// own `retry` and `timeout`.
+    pub const fn with_compensation(mut self, policy: Policy) -> Self {
+        self.compensation = Some(policy);
+        self
+    }
+
+    /// How the task is attempted.
+    pub const fn policy(&self) -> Policy {
+        self.policy
+    }
+
+    /// How the task's compensation is attempted, if it has one.
+    pub const fn compensation(&self) -> Option<Policy> {
+        self.compensation
     }
 
     /// The node's name (`"start"` for the start node).
@@ -187,4 +215,6 @@ pub enum EdgeLabel {
     Else,
     /// An arm of a task's `-> match { .. }`, with its pattern as written.
     Match(&'static str),
+    /// A task's `on error` route, taken when its last attempt failed.
+    OnError,
 }

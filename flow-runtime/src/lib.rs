@@ -78,16 +78,20 @@ mod flow;
 mod graph;
 mod history;
 mod instance;
+mod journal;
 mod outcome;
+mod policy;
 mod step;
 
-pub use exec::run;
+pub use exec::{run, start};
 pub use flow::{EndId, Flow, NodeId, Transition};
 pub use graph::{EdgeInfo, EdgeLabel, Graph, NodeInfo, NodeKind};
 pub use history::{Path, Visit};
-pub use instance::InstanceId;
-pub use outcome::{Completed, Failed, RunResult};
-pub use step::{BoxError, IntoStepError, Step, StepError, StepOutput, StorePlace};
+pub use instance::{Instance, InstanceId};
+pub use journal::{Entry, Event, Journal};
+pub use outcome::{Cancelled, Cause, Compensation, CompensationFailed, Completed, Done, Failed, Outcome};
+pub use policy::{Backoff, Policy, Retry};
+pub use step::{BoxError, IntoStepError, Permanent, Step, StepError, StepOutput, StorePlace};
 
 /// Defines a flow. See the [crate documentation](crate) and the README.
 pub use flow_macros::flow;
@@ -95,7 +99,7 @@ pub use flow_macros::flow;
 /// Everything a module that defines or runs flows needs.
 pub mod prelude {
     pub use crate::flow;
-    pub use crate::{Completed, EndId, Failed, Flow, NodeId, Step, StepError};
+    pub use crate::{EndId, Flow, NodeId, Outcome, Permanent, Step, StepError};
 }
 
 /// What the expansion of `flow!` names. Not a public API: it changes with

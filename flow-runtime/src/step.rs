@@ -8,20 +8,29 @@ use std::fmt;
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// Facts about one invocation of a node: which instance, which node, which
-/// visit of that node.
+/// visit of that node, which attempt.
 ///
-/// The runtime hands one to [`Flow::step`](crate::Flow::step).
+/// The runtime hands one to [`Flow::step`](crate::Flow::step); a flow that
+/// names it in its header (`flow Pay(order: Order, step: &Step)`) can pass
+/// it, or its [`idempotency_key`](Step::idempotency_key), to its steps.
 #[derive(Debug, Clone)]
 pub struct Step {
     instance: InstanceId,
     flow: &'static str,
     node: &'static str,
     iteration: u32,
+    attempt: u32,
 }
 
 impl Step {
-    pub(crate) fn new(instance: InstanceId, flow: &'static str, node: &'static str, iteration: u32) -> Self {
-        Self { instance, flow, node, iteration }
+    pub(crate) fn new(
+        instance: InstanceId,
+        flow: &'static str,
+        node: &'static str,
+        iteration: u32,
+        attempt: u32,
+    ) -> Self {
+        Self { instance, flow, node, iteration, attempt }
     }
 
     /// The instance being run.
@@ -34,7 +43,7 @@ impl Step {
         self.flow
     }
 
-    /// The name of the node being run.
+    /// The name of the node being run (for a compensation: the node it undoes).
     pub fn node(&self) -> &'static str {
         self.node
     }
@@ -45,43 +54,116 @@ impl Step {
         self.iteration
     }
 
+    /// Which attempt of this visit it is: 1, then 2 for the first retry, ...
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
     /// A key that names this visit of this node in this instance:
-    /// `flow/instance/node/iteration`. Hand it to external systems (payment
-    /// providers, message brokers) so that a step that runs again after a
-    /// retry or a crash does not act twice.
+    /// `flow/instance/node/iteration`. It is the same for every retry of one
+    /// visit, differs between loop iterations, and a compensation gets the key
+    /// of the step it undoes. Hand it to external systems (payment providers,
+    /// message brokers) so a step that runs again does not act twice.
     pub fn idempotency_key(&self) -> String {
         format!("{}/{}/{}/{}", self.flow, self.instance, self.node, self.iteration)
     }
 }
 
-/// Why a step failed: the error the step returned, boxed.
+/// Why a step failed: the error it returned (boxed), a timeout, or a panic;
+/// and whether retrying can help.
+///
+/// Like `anyhow::Error`, `StepError` converts from any error with `?`, so a
+/// step may return `Result<T, StepError>` and decide per error whether it is
+/// worth retrying:
 ///
 /// ```
 /// use flow_runtime::StepError;
 ///
-/// let error = StepError::new(std::io::Error::other("disk full"));
-/// assert_eq!(error.to_string(), "disk full");
-/// assert!(error.downcast_ref::<std::io::Error>().is_some());
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("card declined")]
+/// struct Declined;
+///
+/// fn charge(declined: bool) -> Result<u32, StepError> {
+///     if declined {
+///         return Err(StepError::permanent(Declined)); // retrying cannot help
+///     }
+///     let cents: u32 = "1250".parse()?; // any error converts, retryable
+///     Ok(cents)
+/// }
+///
+/// let error = charge(true).unwrap_err();
+/// assert!(error.is_permanent());
+/// assert!(error.downcast_ref::<Declined>().is_some());
+/// assert_eq!(error.to_string(), "card declined");
 /// ```
 pub struct StepError {
+    kind: Kind,
     source: BoxError,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Failed,
+    Permanent,
+    TimedOut,
+    Panicked,
+}
+
 impl StepError {
-    /// Wraps any error, or anything that converts into a boxed error
-    /// (`String`, `&str`, `anyhow::Error`, ...).
+    /// A failure that a retry may fix. Accepts any error, or anything that
+    /// converts into a boxed error (`String`, `&str`, `anyhow::Error`, ...).
     pub fn new(error: impl Into<BoxError>) -> Self {
         let source = error.into();
-        // Keep a `StepError` returned by a step as it is.
-        match source.downcast::<StepError>() {
-            Ok(step_error) => *step_error,
-            Err(source) => StepError { source },
+        // A `StepError` that travelled through a `Box<dyn Error>` comes back as it was.
+        match source.downcast::<Carried>() {
+            Ok(carried) => carried.0,
+            Err(source) => StepError { kind: Kind::Failed, source },
         }
+    }
+
+    /// A failure that retrying cannot fix: the runtime does not retry it.
+    pub fn permanent(error: impl Into<BoxError>) -> Self {
+        StepError { kind: Kind::Permanent, ..StepError::new(error) }
+    }
+
+    pub(crate) fn timed_out(after: std::time::Duration) -> Self {
+        StepError { kind: Kind::TimedOut, source: Box::new(TimedOut(after)) }
+    }
+
+    pub(crate) fn panicked(message: String) -> Self {
+        StepError { kind: Kind::Panicked, source: Box::new(Panicked(message)) }
+    }
+
+    /// Whether the step said retrying cannot help ([`StepError::permanent`]
+    /// or [`Permanent`]), or panicked.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self.kind, Kind::Permanent | Kind::Panicked)
+    }
+
+    /// Whether the attempt ran out of time (its `timeout`) and was cancelled.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == Kind::TimedOut
+    }
+
+    /// Whether the step panicked. The panic was caught; the message is
+    /// [`panic_message`](StepError::panic_message).
+    pub fn is_panic(&self) -> bool {
+        self.kind == Kind::Panicked
+    }
+
+    /// The panic's message, if the step panicked with a string.
+    pub fn panic_message(&self) -> Option<&str> {
+        self.source.downcast_ref::<Panicked>().map(|panicked| panicked.0.as_str())
     }
 
     /// The error the step returned, if it is of type `E`.
     pub fn downcast_ref<E: StdError + 'static>(&self) -> Option<&E> {
         self.source.downcast_ref()
+    }
+
+    /// The underlying error, as a trait object.
+    pub fn as_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
+        &*self.source
     }
 
     /// The boxed error the step returned.
@@ -92,7 +174,7 @@ impl StepError {
 
 impl fmt::Debug for StepError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.source, f)
+        f.debug_struct("StepError").field("kind", &self.kind).field("source", &self.source).finish()
     }
 }
 
@@ -102,11 +184,82 @@ impl fmt::Display for StepError {
     }
 }
 
-impl StdError for StepError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.source()
+/// Any error converts into a retryable `StepError` with `?`.
+impl<E: StdError + Send + Sync + 'static> From<E> for StepError {
+    fn from(error: E) -> Self {
+        StepError::new(error)
     }
 }
+
+/// A `StepError` travels through `Box<dyn Error>` intact (kind included).
+impl From<StepError> for BoxError {
+    fn from(error: StepError) -> Self {
+        Box::new(Carried(error))
+    }
+}
+
+/// Marks every error of a step as permanent: `.map_err(Permanent)`, or a
+/// step returning `Result<T, Permanent<E>>`. The runtime does not retry it.
+///
+/// ```
+/// use flow_runtime::{Permanent, StepError};
+///
+/// let error = StepError::new(Permanent("unknown customer"));
+/// assert!(error.is_permanent());
+/// ```
+#[derive(Debug)]
+pub struct Permanent<E>(pub E);
+
+impl<E: Into<BoxError>> From<Permanent<E>> for BoxError {
+    fn from(permanent: Permanent<E>) -> Self {
+        StepError::permanent(permanent.0).into()
+    }
+}
+
+/// How a `StepError` rides inside a `Box<dyn Error>`.
+struct Carried(StepError);
+
+impl fmt::Debug for Carried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Carried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl StdError for Carried {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0.source.source()
+    }
+}
+
+/// The error of an attempt that ran out of time.
+#[derive(Debug)]
+struct TimedOut(std::time::Duration);
+
+impl fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "timed out after {:?}", self.0)
+    }
+}
+
+impl StdError for TimedOut {}
+
+/// The error of a step that panicked.
+#[derive(Debug)]
+struct Panicked(String);
+
+impl fmt::Display for Panicked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "panicked: {}", self.0)
+    }
+}
+
+impl StdError for Panicked {}
 
 /// The error type of a step: anything that converts into a boxed error.
 ///
@@ -183,5 +336,19 @@ impl<V> StorePlace<V> for V {
 impl<V> StorePlace<V> for Option<V> {
     fn store(&mut self, value: V) {
         *self = Some(value);
+    }
+}
+
+/// `on error => order.failure`: an error route stores the error as it is,
+/// or as its message in a `String` place.
+impl StorePlace<StepError> for String {
+    fn store(&mut self, error: StepError) {
+        *self = error.to_string();
+    }
+}
+
+impl StorePlace<StepError> for Option<String> {
+    fn store(&mut self, error: StepError) {
+        *self = Some(error.to_string());
     }
 }

@@ -30,6 +30,7 @@ pub fn flow_docs(model: &Model) -> TokenStream {
                     EdgeKind::When(condition) => format!("{target} if `{}`", source_text(condition)),
                     EdgeKind::Else => format!("{target} otherwise"),
                     EdgeKind::Arm(arm) => format!("{target} on `{}`", arm_text(arm)),
+                    EdgeKind::OnError => format!("{target} on error"),
                 }
             })
             .collect();

@@ -1,7 +1,7 @@
 //! The static graph (`Flow::GRAPH`), its shape hash, and the generated docs.
 
 use crate::model::{EdgeKind, Model, NodeKind};
-use crate::parse::MatchArm;
+use crate::parse::{Backoff, Duration, MatchArm, Policy, Statement};
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::Attribute;
@@ -15,7 +15,18 @@ pub fn graph(model: &Model) -> TokenStream {
         let kind = kind_tokens(node.kind);
         let line = node.name.span().start().line as u32;
         let doc = doc_text(node.stmt.docs());
-        quote!(::flow_runtime::NodeInfo::new(#name, #kind, #line, #doc))
+        let policies = match node.stmt {
+            Statement::Task(task) => {
+                let policy = policy_tokens(&task.clauses.policy);
+                let compensation = task.clauses.compensate.as_ref().map(|compensate| {
+                    let policy = policy_tokens(&compensate.policy);
+                    quote!(.with_compensation(#policy))
+                });
+                quote!(.with_policy(#policy) #compensation)
+            }
+            _ => TokenStream::new(),
+        };
+        quote!(::flow_runtime::NodeInfo::new(#name, #kind, #line, #doc) #policies)
     });
     let edges = model.edges.iter().filter_map(|edge| {
         let (from, to, label) = (edge.from, edge.to?, label_tokens(edge.kind));
@@ -48,7 +59,37 @@ fn label_tokens(kind: EdgeKind) -> TokenStream {
             let text = arm_text(arm);
             quote!(::flow_runtime::EdgeLabel::Match(#text))
         }
+        EdgeKind::OnError => quote!(::flow_runtime::EdgeLabel::OnError),
     }
+}
+
+/// A `Policy` value from `retry` / `timeout` clauses.
+fn policy_tokens(policy: &Policy) -> TokenStream {
+    let retry = policy.retry.as_ref().map(|retry| {
+        let retries = retry.retries;
+        let backoff = match &retry.backoff {
+            None => quote!(::flow_runtime::Backoff::Immediate),
+            Some(Backoff::Fixed { delay, jitter }) => {
+                let delay = duration_tokens(*delay);
+                quote!(::flow_runtime::Backoff::Fixed { delay: #delay, jitter: #jitter })
+            }
+            Some(Backoff::Exponential { initial, max, jitter }) => {
+                let (initial, max) = (duration_tokens(*initial), duration_tokens(*max));
+                quote!(::flow_runtime::Backoff::Exponential { initial: #initial, max: #max, jitter: #jitter })
+            }
+        };
+        quote!(.with_retry(::flow_runtime::Retry::new(#retries, #backoff)))
+    });
+    let timeout = policy.timeout.map(|timeout| {
+        let timeout = duration_tokens(timeout);
+        quote!(.with_timeout(#timeout))
+    });
+    quote!(::flow_runtime::Policy::new() #retry #timeout)
+}
+
+fn duration_tokens(duration: Duration) -> TokenStream {
+    let millis = duration.millis;
+    quote!(::core::time::Duration::from_millis(#millis))
 }
 
 /// `Pattern` or `Pattern if guard`, as written.

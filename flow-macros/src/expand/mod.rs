@@ -26,7 +26,9 @@ pub fn expand(model: &Model) -> TokenStream {
     let flow_docs = docs::flow_docs(model);
     let graph = graph::graph(model);
     let step_body = step::step_body(model, &names.node, &names.end);
-    types::items(model.def, &variants, flow_docs, graph, step_body)
+    let mut methods = step::compensate_method(model, &names.node, &model.def.context_type);
+    methods.extend(step::recover_method(model, &names.node, &model.def.context_type));
+    types::items(model.def, &variants, flow_docs, graph, step_body, methods)
 }
 
 /// The enum variant of a node, carrying the span of its name.

@@ -60,16 +60,7 @@ fn bind_context(model: &Model, mutable: bool) -> TokenStream {
 
 fn task_arm(model: &Model, index: usize, task: &TaskStmt, node_enum: &Ident) -> TokenStream {
     let bind = bind_context(model, true);
-    // `steps::f(..)` and `steps::f(..).await` are both accepted; the flow
-    // awaits the future either way.
-    let future = match &task.call {
-        Expr::Await(awaited) => &*awaited.base,
-        call => call,
-    };
-    let call_span = future.span();
-    let call = quote_spanned! {call_span=>
-        ::flow_runtime::__private::step_output(::flow_runtime::__private::step_future(#future).await)
-    };
+    let call = awaited_call(&task.call);
     let value = Ident::new("__flow_value", Span::mixed_site());
     let error = Ident::new("__flow_error", Span::mixed_site());
     let store = task.store.as_ref().map(|place| {
@@ -131,5 +122,112 @@ fn xor_arm(model: &Model, index: usize, xor: &XorStmt, node_enum: &Ident) -> Tok
     quote! {
         #bind
         #conditions { #otherwise }
+    }
+}
+
+/// The body of `Flow::compensate`, or nothing when no task is compensable
+/// (the trait's default then applies).
+pub fn compensate_method(model: &Model, node_enum: &Ident, context_type: &syn::Type) -> TokenStream {
+    let arms: Vec<TokenStream> = model
+        .nodes
+        .iter()
+        .filter_map(|node| {
+            let Statement::Task(task) = node.stmt else { return None };
+            let compensate = task.clauses.compensate.as_ref()?;
+            let variant = variant_ident(node.name);
+            let bind = bind_context(model, true);
+            let call = awaited_call(&compensate.call);
+            Some(quote! {
+                #node_enum::#variant => {
+                    #bind
+                    ::core::result::Result::map(#call, |_| ())
+                }
+            })
+        })
+        .collect();
+    if arms.is_empty() {
+        return TokenStream::new();
+    }
+    let (node_param, context_param, step_param) = (node_param(), context_param(), step_param());
+    let lifetime = syn::Lifetime::new("'__flow", Span::mixed_site());
+    quote! {
+        #[allow(unused_variables, clippy::needless_lifetimes)]
+        fn compensate<#lifetime>(
+            #node_param: #node_enum,
+            #context_param: &#lifetime mut #context_type,
+            #step_param: &#lifetime ::flow_runtime::Step,
+        ) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::flow_runtime::StepError>>
+               + ::core::marker::Send + #lifetime {
+            async move {
+                match #node_param {
+                    #(#arms)*
+                    _ => ::core::result::Result::Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// `Flow::recover`, or nothing when no task has an `on error` route.
+pub fn recover_method(model: &Model, node_enum: &Ident, context_type: &syn::Type) -> TokenStream {
+    let error = Ident::new("__flow_error", Span::mixed_site());
+    let context_param = context_param();
+    let arms: Vec<TokenStream> = model
+        .nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(index, node)| {
+            let Statement::Task(task) = node.stmt else { return None };
+            let on_error = task.clauses.on_error.as_ref()?;
+            let variant = variant_ident(node.name);
+            let handler = model
+                .out_edges(index)
+                .find(|edge| matches!(edge.kind, crate::model::EdgeKind::OnError))
+                .and_then(|edge| edge.to)
+                .map(|to| variant_ident(model.nodes[to].name))?;
+            let store = on_error.store.as_ref().map(|place| {
+                let name = &model.def.context_name;
+                quote! {
+                    #[allow(unused_mut)]
+                    let mut #name = &mut *#context_param;
+                    ::flow_runtime::__private::store(&mut #place, #error);
+                }
+            });
+            Some(quote! {
+                #node_enum::#variant => {
+                    #store
+                    ::core::result::Result::Ok(#node_enum::#handler)
+                }
+            })
+        })
+        .collect();
+    if arms.is_empty() {
+        return TokenStream::new();
+    }
+    let node_param = node_param();
+    quote! {
+        #[allow(unused_variables)]
+        fn recover(
+            #node_param: #node_enum,
+            #context_param: &mut #context_type,
+            #error: ::flow_runtime::StepError,
+        ) -> ::core::result::Result<#node_enum, ::flow_runtime::StepError> {
+            match #node_param {
+                #(#arms)*
+                _ => ::core::result::Result::Err(#error),
+            }
+        }
+    }
+}
+
+/// `step_output(step_future(CALL).await)`, spanned at the call so type
+/// errors land on it. `f(..)` and `f(..).await` are both accepted.
+fn awaited_call(call: &Expr) -> TokenStream {
+    let future = match call {
+        Expr::Await(awaited) => &*awaited.base,
+        call => call,
+    };
+    quote_spanned! {future.span()=>
+        ::flow_runtime::__private::step_output(::flow_runtime::__private::step_future(#future).await)
     }
 }

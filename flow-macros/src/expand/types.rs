@@ -34,14 +34,16 @@ impl TypeNames {
     }
 }
 
-/// Everything the flow defines. `graph` is the `GRAPH` constant's value and
-/// `step_body` the body of `Flow::step`.
+/// Everything the flow defines. `graph` is the `GRAPH` constant's value,
+/// `step_body` the body of `Flow::step`, and `methods` the other `Flow`
+/// methods the flow overrides (`compensate`, `recover`).
 pub fn items(
     def: &FlowDef,
     variants: &[Variant],
     flow_docs: TokenStream,
     graph: TokenStream,
     step_body: TokenStream,
+    methods: TokenStream,
 ) -> TokenStream {
     let TypeNames { flow, node, end } = TypeNames::of(def);
     let vis = &def.vis;
@@ -71,9 +73,13 @@ pub fn items(
     let node_doc = format!("The nodes of [`{flow}`]: where an instance can be.");
     let end_doc = format!("The `end` nodes of [`{flow}`]: how an instance can finish.");
     let run_doc = format!(
-        "Runs one instance of `{flow}` in memory, from `start` to one of its ends.\n\n\
-         Returns the end reached, the final context and the path taken, or the \
-         node whose step failed with its error. See [`flow_runtime::run`](::flow_runtime::run)."
+        "Runs one instance of `{flow}` in memory, from `start` to one of its ends, \
+         and returns how it finished: the end reached with the final context, path and \
+         journal, or the failure and what was compensated. See [`flow_runtime::run`](::flow_runtime::run)."
+    );
+    let start_doc = format!(
+        "Starts one instance of `{flow}` on the current tokio runtime and returns a handle \
+         to cancel it or wait for its outcome. See [`flow_runtime::start`](::flow_runtime::start)."
     );
     // `Context: Send` is required by `Flow`; spanning the type here puts an
     // unmet bound on the user's type in the header.
@@ -111,8 +117,13 @@ pub fn items(
 
         impl #flow {
             #[doc = #run_doc]
-            #vis async fn run(context: #context_type) -> ::flow_runtime::RunResult<Self> {
+            #vis async fn run(context: #context_type) -> ::flow_runtime::Outcome<Self> {
                 ::flow_runtime::run::<Self>(context).await
+            }
+
+            #[doc = #start_doc]
+            #vis fn start(context: #context_type) -> ::flow_runtime::Instance<Self> {
+                ::flow_runtime::start::<Self>(context)
             }
         }
 
@@ -134,6 +145,8 @@ pub fn items(
                        + ::core::marker::Send + #lifetime {
                     #step_body
                 }
+
+                #methods
             }
 
             #[automatically_derived]

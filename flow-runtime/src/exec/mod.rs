@@ -1,15 +1,20 @@
-//! Driving a flow's machine: node after node until an end or a failure.
+//! Driving a flow's machine: node after node until an end, a failure or a
+//! cancellation, with retries, timeouts and compensation.
+
+mod attempt;
+mod compensate;
 
 use crate::flow::{EndId, Flow, NodeId, Transition};
 use crate::history::{Path, Visit};
-use crate::instance::InstanceId;
-use crate::outcome::{Completed, Failed, RunResult};
-use crate::step::Step;
+use crate::instance::{CancelRequest, Instance, InstanceId};
+use crate::journal::{Event, Journal};
+use crate::outcome::{Cancelled, Cause, Compensation, CompensationFailed, Completed, Done, Failed, Outcome};
 use std::time::SystemTime;
+use tokio::sync::watch;
 use tracing::Instrument;
 
-/// Runs one instance of `F` in memory, from `start` to an end or a failed
-/// step. This is what the generated `run` function calls.
+/// Runs one instance of `F` in memory, from `start` to an end, a failure or
+/// a failed compensation. This is what the generated `run` function calls.
 ///
 /// ```
 /// use flow_runtime::prelude::*;
@@ -35,17 +40,60 @@ use tracing::Instrument;
 /// assert_eq!(done.end, GreetEnd::Done);
 /// # }
 /// ```
-pub async fn run<F: Flow>(context: F::Context) -> RunResult<F> {
+pub async fn run<F: Flow>(context: F::Context) -> Outcome<F> {
+    let (_keep, cancel) = watch::channel(None);
     let instance = InstanceId::next();
     let span = tracing::info_span!("flow", flow = F::GRAPH.name(), instance = %instance);
-    drive::<F>(instance, context).instrument(span).await
+    drive::<F>(instance, context, cancel).instrument(span).await
 }
 
-async fn drive<F: Flow>(instance: InstanceId, mut context: F::Context) -> RunResult<F> {
-    let started = tokio::time::Instant::now();
+/// Starts one instance of `F` on the current tokio runtime and returns its
+/// handle, to cancel it or wait for its outcome. This is what the generated
+/// `start` function calls. See [`Instance`].
+///
+/// # Panics
+///
+/// Outside a tokio runtime.
+pub fn start<F: Flow>(context: F::Context) -> Instance<F> {
+    let (sender, cancel) = watch::channel(None);
+    let instance = InstanceId::next();
+    let span = tracing::info_span!("flow", flow = F::GRAPH.name(), instance = %instance);
+    let task = tokio::spawn(drive::<F>(instance, context, cancel).instrument(span));
+    Instance::new(instance, sender, task)
+}
+
+/// One instance's state while it runs.
+struct Run<F: Flow> {
+    instance: InstanceId,
+    context: F::Context,
+    path: Path<F::Node>,
+    journal: Journal<F::Node>,
+    started: tokio::time::Instant,
+    /// Completed visits of compensable tasks, in order of completion.
+    completed: Vec<Done<F::Node>>,
+}
+
+impl<F: Flow> Run<F> {
+    fn record(&mut self, event: Event<F::Node>) {
+        self.journal.push(self.started.elapsed(), event);
+    }
+}
+
+async fn drive<F: Flow>(
+    instance: InstanceId,
+    context: F::Context,
+    mut cancel: watch::Receiver<Option<CancelRequest>>,
+) -> Outcome<F> {
+    let mut run = Run::<F> {
+        instance,
+        context,
+        path: Path::with_capacity(F::GRAPH.nodes().len()),
+        journal: Journal::new(),
+        started: tokio::time::Instant::now(),
+        completed: Vec::new(),
+    };
     // Per-node visit counters: the iteration a step is told, allocated once.
     let mut visits = vec![0_u32; F::GRAPH.nodes().len()];
-    let mut path = Path::with_capacity(F::GRAPH.nodes().len());
     let mut node = F::START;
     loop {
         let iteration = match visits.get_mut(node.index()) {
@@ -55,19 +103,90 @@ async fn drive<F: Flow>(instance: InstanceId, mut context: F::Context) -> RunRes
             }
             None => 1,
         };
-        path.push(Visit { node, elapsed: started.elapsed(), at: SystemTime::now() });
-        let step = Step::new(instance, F::GRAPH.name(), node.name(), iteration);
+        run.path.push(Visit { node, elapsed: run.started.elapsed(), at: SystemTime::now() });
+        run.record(Event::Entered { node, iteration });
         let span = tracing::info_span!("step", node = node.name(), iteration);
-        match F::step(node, &mut context, &step).instrument(span).await {
-            Transition::Next(next) => node = next,
+        let transition = tokio::select! {
+            biased;
+            request = cancelled(&mut cancel) => {
+                return cancel_run(run, node, request).await;
+            }
+            transition = attempt::run_node(&mut run, node, iteration).instrument(span) => transition,
+        };
+        match transition {
+            Transition::Next(next) => {
+                if is_compensable::<F>(node) {
+                    run.completed.push(Done { node, iteration });
+                }
+                node = next;
+            }
             Transition::End(end) => {
                 tracing::debug!(end = end.name(), "instance completed");
-                return Ok(Completed { instance, end, context, path });
+                run.record(Event::Completed { end: end.name() });
+                let Run { instance, context, path, journal, .. } = run;
+                return Outcome::Completed(Completed { instance, end, context, path, journal });
             }
             Transition::Fail(error) => {
-                tracing::warn!(node = node.name(), %error, "step failed");
-                return Err(Failed { instance, node, error, context, path });
+                let message = error.to_string();
+                match F::recover(node, &mut run.context, error) {
+                    Ok(handler) => {
+                        tracing::info!(node = node.name(), handler = handler.name(), error = %message, "error route taken");
+                        run.record(Event::Recovered { node, to: handler });
+                        node = handler;
+                    }
+                    Err(error) => {
+                        tracing::warn!(node = node.name(), %error, "step failed");
+                        run.record(Event::Failed { node, error: message });
+                        return fail_run(run, node, error).await;
+                    }
+                }
             }
         }
+    }
+}
+
+fn is_compensable<F: Flow>(node: F::Node) -> bool {
+    F::GRAPH.nodes().get(node.index()).is_some_and(|info| info.compensation().is_some())
+}
+
+/// Resolves when cancellation is requested; never if the handle is gone.
+async fn cancelled(cancel: &mut watch::Receiver<Option<CancelRequest>>) -> CancelRequest {
+    let request = match cancel.wait_for(Option::is_some).await {
+        Ok(request) => request.clone(),
+        Err(_) => None,
+    };
+    match request {
+        Some(request) => request,
+        None => std::future::pending().await,
+    }
+}
+
+async fn fail_run<F: Flow>(mut run: Run<F>, node: F::Node, error: crate::StepError) -> Outcome<F> {
+    let compensation = compensate::unwind(&mut run).await;
+    let Run { instance, context, path, journal, .. } = run;
+    if compensation.failed.is_some() {
+        let cause = Cause::StepFailed { node, error };
+        Outcome::CompensationFailed(CompensationFailed { instance, cause, context, path, journal, compensation })
+    } else {
+        Outcome::Failed(Failed { instance, node, error, context, path, journal, compensation })
+    }
+}
+
+async fn cancel_run<F: Flow>(mut run: Run<F>, node: F::Node, request: CancelRequest) -> Outcome<F> {
+    tracing::info!(node = node.name(), reason = %request.reason, "instance cancelled");
+    run.record(Event::Cancelled { reason: request.reason.clone(), compensate: request.compensate });
+    let compensation = if request.compensate {
+        compensate::unwind(&mut run).await
+    } else {
+        let not_compensated = run.completed.drain(..).rev().collect();
+        Compensation { not_compensated, ..Compensation::default() }
+    };
+    let Run { instance, context, path, journal, .. } = run;
+    if compensation.failed.is_some() {
+        let cause = Cause::Cancelled { reason: request.reason };
+        Outcome::CompensationFailed(CompensationFailed { instance, cause, context, path, journal, compensation })
+    } else {
+        let reason = request.reason;
+        Outcome::Cancelled(Cancelled { instance, reason, node, context, path, journal, compensation })
     }
 }

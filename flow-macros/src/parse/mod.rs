@@ -4,17 +4,24 @@
 //! flow      := attr* vis "flow" IDENT "(" IDENT ":" TYPE ("," IDENT ":" TYPE)? ","? ")" "{" statement* "}"
 //! statement := "start" edges? ";"
 //!            | doc* "end" IDENT edges? ";"
-//!            | doc* "task" IDENT "=" EXPR ("=>" PLACE)? route? ";"
+//!            | doc* "task" IDENT "=" EXPR ("=>" PLACE)? clause* route? clause* ";"
 //!            | doc* "xor" IDENT "{" (EXPR "=>" IDENT ",")* "else" "=>" IDENT ","? "}" ";"?
 //! edges     := "->" IDENT ("," IDENT)*
 //! route     := edges | "->" "match" "{" (PAT ("if" EXPR)? "=>" IDENT ","?)* "}"
 //! ```
+//!
+//! A task's clauses (`retry`, `timeout`, `on error`, `compensate`) are in
+//! [`clauses`]; they may stand before or after its route.
 //!
 //! The parser is deliberately permissive about edges: `start;`, `end done -> x;`
 //! and `task a = f() -> b, c;` all parse, so that the graph checks can report
 //! them as graph mistakes on the right token rather than as a bare syntax error.
 //! A statement that does not parse is reported and skipped, and parsing goes on
 //! with the next statement, so several syntax errors surface in one compile.
+
+mod clauses;
+
+pub use clauses::{Backoff, Clauses, Duration, Policy};
 
 use crate::errors::Errors;
 use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
@@ -69,13 +76,15 @@ pub struct EndStmt {
     pub edges: Vec<Ident>,
 }
 
-/// `task pay = steps::charge(&order) => order.payment -> ship;`
+/// `task pay = steps::charge(&order) => order.payment retry 3 -> ship;`
 pub struct TaskStmt {
     pub docs: Vec<Attribute>,
     pub name: Ident,
     pub call: Expr,
     /// `=> place`: where the step's `Ok` value is stored.
     pub store: Option<Expr>,
+    /// `retry`, `timeout`, `on error`, `compensate`.
+    pub clauses: Clauses,
     pub route: Route,
 }
 
@@ -197,7 +206,7 @@ fn parse_flow_def(input: ParseStream, errors: &mut Errors) -> syn::Result<FlowDe
     }
     let mut statements = Vec::new();
     while !body.is_empty() {
-        match parse_statement(&body) {
+        match parse_statement(&body, errors) {
             Ok(statement) => statements.push(statement),
             Err(error) => {
                 errors.push_syn(error);
@@ -208,7 +217,7 @@ fn parse_flow_def(input: ParseStream, errors: &mut Errors) -> syn::Result<FlowDe
     Ok(FlowDef { attrs, vis, name, context_name, context_type, step_param, statements })
 }
 
-fn parse_statement(input: ParseStream) -> syn::Result<Statement> {
+fn parse_statement(input: ParseStream, errors: &mut Errors) -> syn::Result<Statement> {
     let docs = input.call(Attribute::parse_outer)?;
     for attr in &docs {
         if !attr.path().is_ident("doc") {
@@ -228,20 +237,22 @@ fn parse_statement(input: ParseStream) -> syn::Result<Statement> {
         }
         let token = parse_keyword_ident(input)?;
         let edges = parse_edges(input)?;
+        reject_clauses(input, &token, "`start` does no work", errors)?;
         input.parse::<Token![;]>()?;
         Ok(Statement::Start(StartStmt { token, edges }))
     } else if lookahead.peek(kw::end) {
         input.parse::<kw::end>()?;
         let name = parse_node_name(input, "end")?;
         let edges = parse_edges(input)?;
+        reject_clauses(input, &name, "an `end` does no work", errors)?;
         input.parse::<Token![;]>()?;
         Ok(Statement::End(EndStmt { docs, name, edges }))
     } else if lookahead.peek(kw::task) {
         input.parse::<kw::task>()?;
-        parse_task(input, docs).map(Statement::Task)
+        parse_task(input, docs, errors).map(Statement::Task)
     } else if lookahead.peek(kw::xor) {
         input.parse::<kw::xor>()?;
-        parse_xor(input, docs).map(Statement::Xor)
+        parse_xor(input, docs, errors).map(Statement::Xor)
     } else {
         Err(lookahead.error())
     }
@@ -278,7 +289,7 @@ fn parse_edges(input: ParseStream) -> syn::Result<Vec<Ident>> {
     Ok(edges)
 }
 
-fn parse_target(input: ParseStream) -> syn::Result<Ident> {
+pub(crate) fn parse_target(input: ParseStream) -> syn::Result<Ident> {
     if input.peek(Ident) {
         input.parse()
     } else {
@@ -286,13 +297,27 @@ fn parse_target(input: ParseStream) -> syn::Result<Ident> {
     }
 }
 
-fn parse_task(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<TaskStmt> {
+/// Clauses after a node that is not a task: reported (the node's kind is
+/// `what`), then skipped so the statement still defines its node.
+fn reject_clauses(input: ParseStream, node: &Ident, what: &str, errors: &mut Errors) -> syn::Result<()> {
+    while clauses::peek_clause(input) {
+        let keyword = input.cursor().ident().map(|(ident, _)| ident).expect("peeked");
+        errors.push(
+            keyword.span(),
+            format!("`{keyword}` only applies to tasks: {what} that could fail, be retried or be undone"),
+        );
+        clauses::parse_clause(input, &mut Clauses::default(), node, &mut Errors::new())?;
+    }
+    Ok(())
+}
+
+fn parse_task(input: ParseStream, docs: Vec<Attribute>, errors: &mut Errors) -> syn::Result<TaskStmt> {
     let name = parse_node_name(input, "task")?;
     let eq: Token![=] = input.parse().map_err(|_| {
         input.error(format!("expected `=` and the step to call: `task {name} = steps::{name}(..)`"))
     })?;
     let call_tokens = take_until(input, |cursor| {
-        is_pair(cursor, '=', '>') || is_pair(cursor, '-', '>') || is_punct(cursor, ';')
+        is_pair(cursor, '=', '>') || is_pair(cursor, '-', '>') || is_punct(cursor, ';') || clauses::at_clause(cursor)
     });
     if call_tokens.is_empty() {
         return Err(syn::Error::new(eq.span, "expected the step to call after `=`"));
@@ -302,21 +327,15 @@ fn parse_task(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<TaskStmt>
     let mut store = None;
     if input.peek(Token![=>]) {
         let arrow: Token![=>] = input.parse()?;
-        let place_tokens = take_until(input, |cursor| is_pair(cursor, '-', '>') || is_punct(cursor, ';'));
-        if place_tokens.is_empty() {
-            return Err(syn::Error::new(
-                arrow.spans[1],
-                "expected a place in the context after `=>`, like `order.stock`",
-            ));
-        }
-        let place: Expr = syn::parse2(place_tokens)?;
-        if !is_place(&place) {
-            return Err(syn::Error::new(
-                place.span(),
-                "`=>` stores the step's value into a place of the context, like `order.stock`; this is not a place",
-            ));
-        }
-        store = Some(place);
+        let place_tokens = take_until(input, |cursor| {
+            is_pair(cursor, '-', '>') || is_punct(cursor, ';') || clauses::at_clause(cursor)
+        });
+        store = Some(parse_place(place_tokens, arrow.spans[1])?);
+    }
+
+    let mut clauses = Clauses::default();
+    while clauses::peek_clause(input) {
+        clauses::parse_clause(input, &mut clauses, &name, errors)?;
     }
 
     let route = if routes_by_match(input) {
@@ -352,8 +371,27 @@ fn parse_task(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<TaskStmt>
     } else {
         Route::Edges(parse_edges(input)?)
     };
+    // Clauses may also follow the route.
+    while clauses::peek_clause(input) {
+        clauses::parse_clause(input, &mut clauses, &name, errors)?;
+    }
     input.parse::<Token![;]>()?;
-    Ok(TaskStmt { docs, name, call, store, route })
+    Ok(TaskStmt { docs, name, call, store, clauses, route })
+}
+
+/// The place after `=>` (`order.stock`); `after` is where it was expected.
+fn parse_place(tokens: TokenStream, after: Span) -> syn::Result<Expr> {
+    if tokens.is_empty() {
+        return Err(syn::Error::new(after, "expected a place in the context after `=>`, like `order.stock`"));
+    }
+    let place: Expr = syn::parse2(tokens)?;
+    if !is_place(&place) {
+        return Err(syn::Error::new(
+            place.span(),
+            "`=>` stores a value into a place of the context, like `order.stock`; this is not a place",
+        ));
+    }
+    Ok(place)
 }
 
 /// Is the input at `-> match`? (`->` is two tokens, so `peek2` cannot see it.)
@@ -362,7 +400,7 @@ fn routes_by_match(input: ParseStream) -> bool {
     fork.parse::<Token![->]>().is_ok() && fork.peek(Token![match])
 }
 
-fn parse_xor(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<XorStmt> {
+fn parse_xor(input: ParseStream, docs: Vec<Attribute>, errors: &mut Errors) -> syn::Result<XorStmt> {
     let name = parse_node_name(input, "xor")?;
     let body;
     braced!(body in input);
@@ -395,7 +433,10 @@ fn parse_xor(input: ParseStream, docs: Vec<Attribute>) -> syn::Result<XorStmt> {
         ));
     }
     // The closing brace ends the statement; a `;` after it is allowed.
-    if input.peek(Token![;]) {
+    if clauses::peek_clause(input) {
+        reject_clauses(input, &name, "a gateway does no work", errors)?;
+        input.parse::<Token![;]>()?;
+    } else if input.peek(Token![;]) {
         input.parse::<Token![;]>()?;
     }
     Ok(XorStmt { docs, name, branches })
@@ -414,15 +455,18 @@ fn is_place(expr: &Expr) -> bool {
 /// Collects the token trees up to (not including) the first top-level token
 /// where `stop` holds. Groups are single token trees, so a `->` or `=>` inside
 /// parentheses, brackets or braces never stops the scan.
-fn take_until(input: ParseStream, stop: impl Fn(Cursor) -> bool) -> TokenStream {
+pub(crate) fn take_until(input: ParseStream, stop: impl Fn(Cursor) -> bool) -> TokenStream {
     input
         .step(|cursor| {
             let mut rest = *cursor;
             let mut tokens = TokenStream::new();
+            let mut after_path_separator = false;
             while let Some((tree, next)) = rest.token_tree() {
-                if stop(rest) {
+                // `order.retry` and `steps::timeout` are not clauses.
+                if !after_path_separator && stop(rest) {
                     break;
                 }
+                after_path_separator = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '.' || p.as_char() == ':');
                 tokens.extend([tree]);
                 rest = next;
             }
@@ -431,12 +475,12 @@ fn take_until(input: ParseStream, stop: impl Fn(Cursor) -> bool) -> TokenStream 
         .unwrap_or_default()
 }
 
-fn is_punct(cursor: Cursor, ch: char) -> bool {
+pub(crate) fn is_punct(cursor: Cursor, ch: char) -> bool {
     matches!(cursor.punct(), Some((punct, _)) if punct.as_char() == ch)
 }
 
 /// Is the cursor at the two-character operator `first second` (like `->`)?
-fn is_pair(cursor: Cursor, first: char, second: char) -> bool {
+pub(crate) fn is_pair(cursor: Cursor, first: char, second: char) -> bool {
     match cursor.punct() {
         Some((punct, rest)) if punct.as_char() == first && punct.spacing() == Spacing::Joint => {
             is_punct(rest, second)

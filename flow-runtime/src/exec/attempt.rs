@@ -1,0 +1,86 @@
+//! Running one node: attempts, per-attempt timeouts, caught panics, retries
+//! with backoff.
+
+use super::Run;
+use crate::flow::{Flow, NodeId, Transition};
+use crate::graph::NodeKind;
+use crate::journal::Event;
+use crate::policy::Policy;
+use crate::step::{Step, StepError};
+use std::future::Future;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::panic::AssertUnwindSafe;
+use futures::FutureExt;
+
+/// Runs `node` until it moves on or fails for good (retries exhausted, or a
+/// permanent error).
+pub(super) async fn run_node<F: Flow>(run: &mut Run<F>, node: F::Node, iteration: u32) -> Transition<F> {
+    let is_task = F::GRAPH.nodes().get(node.index()).is_some_and(|info| info.kind() == NodeKind::Task);
+    if !is_task {
+        // Gateways, `start` and ends do no work: nothing to retry or time out.
+        let step = step::<F>(run, node, iteration, 1);
+        return F::step(node, &mut run.context, &step).await;
+    }
+    let info = &F::GRAPH.nodes()[node.index()];
+    let policy = info.policy();
+    let mut attempt = 1;
+    loop {
+        run.record(Event::Attempt { node, attempt });
+        let step = step::<F>(run, node, iteration, attempt);
+        let result = guarded(F::step(node, &mut run.context, &step), policy).await;
+        let error = match result {
+            Ok(Transition::Fail(error)) | Err(error) => error,
+            Ok(moved_on) => return moved_on,
+        };
+        let retry_in = next_delay(policy, &error, attempt, seed(run, node, iteration));
+        run.record(Event::AttemptFailed { node, attempt, error: error.to_string(), retry_in });
+        let Some(wait) = retry_in else {
+            return Transition::Fail(error);
+        };
+        tracing::info!(attempt, ?wait, %error, "attempt failed; retrying");
+        tokio::time::sleep(wait).await;
+        attempt += 1;
+    }
+}
+
+fn step<F: Flow>(run: &Run<F>, node: F::Node, iteration: u32, attempt: u32) -> Step {
+    Step::new(run.instance, F::GRAPH.name(), node.name(), iteration, attempt)
+}
+
+/// The wait before the next attempt, or `None` if there is none.
+pub(super) fn next_delay(policy: Policy, error: &StepError, attempt: u32, seed: u64) -> Option<std::time::Duration> {
+    let retry = policy.retry()?;
+    (!error.is_permanent() && attempt <= retry.retries()).then(|| retry.backoff().delay(attempt, seed))
+}
+
+/// Decorrelates jitter between instances, nodes and visits.
+pub(super) fn seed<F: Flow>(run: &Run<F>, node: F::Node, iteration: u32) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (run.instance, node.index(), iteration).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Runs one attempt: a panic inside is caught and becomes a permanent
+/// failure; past the policy's timeout the future is dropped and the attempt
+/// fails with a timeout error.
+pub(super) async fn guarded<T>(attempt: impl Future<Output = T>, policy: Policy) -> Result<T, StepError> {
+    let caught = AssertUnwindSafe(attempt).catch_unwind();
+    let finished = match policy.timeout() {
+        Some(limit) => match tokio::time::timeout(limit, caught).await {
+            Ok(finished) => finished,
+            Err(_elapsed) => return Err(StepError::timed_out(limit)),
+        },
+        None => caught.await,
+    };
+    finished.map_err(|payload| StepError::panicked(panic_message(payload.as_ref())))
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        (*message).to_owned()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
+}

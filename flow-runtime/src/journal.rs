@@ -1,0 +1,185 @@
+//! Everything that happened to an instance, in order, with timestamps.
+
+use crate::flow::NodeId;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+/// One thing that happened to an instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event<N> {
+    /// The instance entered `node` for the `iteration`-th time.
+    Entered {
+        /// The node.
+        node: N,
+        /// Which visit of the node (1 for the first).
+        iteration: u32,
+    },
+    /// An attempt of a task started.
+    Attempt {
+        /// The task.
+        node: N,
+        /// 1 for the first attempt, 2 for the first retry, ...
+        attempt: u32,
+    },
+    /// An attempt of a task failed.
+    AttemptFailed {
+        /// The task.
+        node: N,
+        /// Which attempt failed.
+        attempt: u32,
+        /// The error, as text.
+        error: String,
+        /// The wait before the next attempt; `None` when there is none.
+        retry_in: Option<Duration>,
+    },
+    /// A task's last attempt failed and its `on error` route was taken.
+    Recovered {
+        /// The task that failed.
+        node: N,
+        /// The handler the route leads to.
+        to: N,
+    },
+    /// A task failed for good: the instance stops.
+    Failed {
+        /// The task.
+        node: N,
+        /// The error, as text.
+        error: String,
+    },
+    /// Cancellation was requested; the running step (if any) was dropped.
+    Cancelled {
+        /// The reason given.
+        reason: String,
+        /// Whether completed steps are to be compensated.
+        compensate: bool,
+    },
+    /// An attempt of a compensation started.
+    CompensationAttempt {
+        /// The task being undone.
+        node: N,
+        /// The visit of the task being undone.
+        iteration: u32,
+        /// 1 for the first attempt, ...
+        attempt: u32,
+    },
+    /// An attempt of a compensation failed.
+    CompensationAttemptFailed {
+        /// The task being undone.
+        node: N,
+        /// The visit of the task being undone.
+        iteration: u32,
+        /// Which attempt failed.
+        attempt: u32,
+        /// The error, as text.
+        error: String,
+        /// The wait before the next attempt; `None` when there is none.
+        retry_in: Option<Duration>,
+    },
+    /// A completed task was undone.
+    Compensated {
+        /// The task undone.
+        node: N,
+        /// The visit undone.
+        iteration: u32,
+    },
+    /// The instance reached an `end`.
+    Completed {
+        /// The end's name.
+        end: &'static str,
+    },
+}
+
+/// One [`Event`] with when it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry<N> {
+    /// Time since the instance started, on tokio's clock (virtual under
+    /// `tokio::time::pause`, so tests can assert exact instants).
+    pub elapsed: Duration,
+    /// Wall-clock time.
+    pub at: SystemTime,
+    /// What happened.
+    pub event: Event<N>,
+}
+
+/// The events of one instance, in order.
+///
+/// `Display` prints one event a line, with its time since the start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Journal<N> {
+    entries: Vec<Entry<N>>,
+}
+
+impl<N: NodeId> Journal<N> {
+    pub(crate) fn new() -> Self {
+        Self { entries: Vec::new() }
+    }
+
+    pub(crate) fn push(&mut self, elapsed: Duration, event: Event<N>) {
+        self.entries.push(Entry { elapsed, at: SystemTime::now(), event });
+    }
+
+    /// Every entry, in order.
+    pub fn entries(&self) -> &[Entry<N>] {
+        &self.entries
+    }
+
+    /// Every event, in order.
+    pub fn events(&self) -> impl Iterator<Item = &Event<N>> {
+        self.entries.iter().map(|entry| &entry.event)
+    }
+
+    /// The compensated steps, in the order they were undone.
+    pub fn compensated(&self) -> Vec<N> {
+        self.events()
+            .filter_map(|event| match event {
+                Event::Compensated { node, .. } => Some(*node),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl<N: NodeId> fmt::Display for Event<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Entered { node, iteration: 1 } => write!(f, "enter {}", node.name()),
+            Event::Entered { node, iteration } => write!(f, "enter {} (visit {iteration})", node.name()),
+            Event::Attempt { node, attempt } => write!(f, "{} attempt {attempt}", node.name()),
+            Event::AttemptFailed { node, attempt, error, retry_in } => {
+                write!(f, "{} attempt {attempt} failed: {error}", node.name())?;
+                match retry_in {
+                    Some(wait) => write!(f, "; retry in {wait:?}"),
+                    None => write!(f, "; no retry left"),
+                }
+            }
+            Event::Recovered { node, to } => write!(f, "{} failed; on error -> {}", node.name(), to.name()),
+            Event::Failed { node, error } => write!(f, "{} failed: {error}", node.name()),
+            Event::Cancelled { reason, compensate } => {
+                let how = if *compensate { "with" } else { "without" };
+                write!(f, "cancelled {how} compensation: {reason}")
+            }
+            Event::CompensationAttempt { node, attempt, .. } => {
+                write!(f, "compensate {} attempt {attempt}", node.name())
+            }
+            Event::CompensationAttemptFailed { node, attempt, error, retry_in, .. } => {
+                write!(f, "compensate {} attempt {attempt} failed: {error}", node.name())?;
+                match retry_in {
+                    Some(wait) => write!(f, "; retry in {wait:?}"),
+                    None => write!(f, "; no retry left"),
+                }
+            }
+            Event::Compensated { node, .. } => write!(f, "compensated {}", node.name()),
+            Event::Completed { end } => write!(f, "completed at {end}"),
+        }
+    }
+}
+
+impl<N: NodeId> fmt::Display for Journal<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for entry in &self.entries {
+            writeln!(f, "{:>10?}  {}", entry.elapsed, entry.event)?;
+        }
+        Ok(())
+    }
+}
