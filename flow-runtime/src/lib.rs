@@ -40,7 +40,7 @@
 //! assert!(done.context.approved);
 //! assert_eq!(done.path.to_string(), "start -> validate -> size -> approve -> large");
 //!
-//! let failed = Approval::run(Order::default()).await.unwrap_err();
+//! let failed = Approval::run(Order::default()).await.unwrap_failed();
 //! assert_eq!(failed.node, ApprovalNode::Validate);
 //! assert_eq!(failed.error.to_string(), "empty order");
 //! # }
@@ -130,3 +130,8 @@ pub mod __private {
         output.into_step_result()
     }
 }
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
