@@ -45,7 +45,11 @@ mod steps {
     }
 
     pub async fn validate(order: &Order) -> Result<(), OrderError> {
-        if order.items.is_empty() { Err(OrderError::Empty(order.id)) } else { Ok(()) }
+        if order.items.is_empty() {
+            Err(OrderError::Empty(order.id))
+        } else {
+            Ok(())
+        }
     }
 
     pub async fn check_stock(items: &[String]) -> Result<Stock, OrderError> {
@@ -56,7 +60,11 @@ mod steps {
     }
 
     pub async fn approve(order: &Order) -> Result<Approval, OrderError> {
-        let by = if order.amount > 10_000 { "cfo" } else { "manager" };
+        let by = if order.amount > 10_000 {
+            "cfo"
+        } else {
+            "manager"
+        };
         Ok(Approval { by: by.to_owned() })
     }
 
@@ -113,12 +121,26 @@ flow! {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     for (id, amount) in [(1, 500), (2, 1500)] {
-        let order = Order { id, amount, items: vec!["book".into(), "lamp".into()], ..Order::default() };
+        let order = Order {
+            id,
+            amount,
+            items: vec!["book".into(), "lamp".into()],
+            ..Order::default()
+        };
         report(id, amount, OrderProcess::run(order).await);
     }
-    let unicorn = Order { id: 3, amount: 80, items: vec!["unicorn".into()], ..Order::default() };
+    let unicorn = Order {
+        id: 3,
+        amount: 80,
+        items: vec!["unicorn".into()],
+        ..Order::default()
+    };
     report(3, 80, OrderProcess::run(unicorn).await);
-    let empty = Order { id: 4, amount: 10, ..Order::default() };
+    let empty = Order {
+        id: 4,
+        amount: 10,
+        ..Order::default()
+    };
     report(4, 10, OrderProcess::run(empty).await);
 }
 
@@ -132,7 +154,10 @@ fn report(id: u32, amount: u32, outcome: Outcome<OrderProcess>) {
                 println!("  approved by {}", approval.by);
             }
             if let Some(invoice) = &done.context.invoice {
-                println!("  {invoice}, {}", done.context.shipment.as_deref().unwrap_or("not shipped"));
+                println!(
+                    "  {invoice}, {}",
+                    done.context.shipment.as_deref().unwrap_or("not shipped")
+                );
             }
         }
         Err(stopped) => {

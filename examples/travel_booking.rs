@@ -26,7 +26,11 @@ mod booking {
 
     fn say(step: &Step, what: &str) {
         let now = tokio::time::Instant::now();
-        println!("  [{:>6?}] {what} (key {})", now.duration_since(crate::origin()), step.idempotency_key());
+        println!(
+            "  [{:>6?}] {what} (key {})",
+            now.duration_since(crate::origin()),
+            step.idempotency_key()
+        );
     }
 
     pub async fn book_flight(step: &Step) -> Result<String, StepError> {
@@ -59,7 +63,10 @@ mod booking {
     }
 
     pub async fn cancel(step: &Step, what: &Option<String>) -> Result<(), StepError> {
-        say(step, &format!("cancel {}", what.as_deref().unwrap_or("nothing")));
+        say(
+            step,
+            &format!("cancel {}", what.as_deref().unwrap_or("nothing")),
+        );
         Ok(())
     }
 }
@@ -93,15 +100,25 @@ fn origin() -> tokio::time::Instant {
 async fn main() {
     origin();
     println!("booking a trip for Ada (virtual time):");
-    let outcome = TravelBooking::run(Trip { traveller: "Ada".into(), ..Trip::default() }).await;
+    let outcome = TravelBooking::run(Trip {
+        traveller: "Ada".into(),
+        ..Trip::default()
+    })
+    .await;
 
     println!("\njournal:");
     print!("{}", outcome.journal());
     match outcome {
         Outcome::Failed(failed) => {
             println!("\n{failed}");
-            println!("compensated, in order: {:?}", failed.compensation.compensated_names());
-            println!("left as they were:     {:?}", failed.compensation.not_compensated_names());
+            println!(
+                "compensated, in order: {:?}",
+                failed.compensation.compensated_names()
+            );
+            println!(
+                "left as they were:     {:?}",
+                failed.compensation.not_compensated_names()
+            );
         }
         other => println!("\nunexpected: {other}"),
     }

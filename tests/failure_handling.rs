@@ -66,7 +66,12 @@ struct Ctx {
 
 impl Ctx {
     fn new(script: &Script) -> Self {
-        Ctx { script: script.clone(), value: 0, failure: None, round: 0 }
+        Ctx {
+            script: script.clone(),
+            value: 0,
+            failure: None,
+            round: 0,
+        }
     }
 }
 
@@ -84,7 +89,10 @@ async fn retries_follow_the_backoff_to_the_virtual_instant() {
     let done = Exponential::run(Ctx::new(&script)).await.unwrap();
     assert_eq!(done.context.value, 7);
     // Attempts at 0, then after 100, 200, 300 (capped), 300 ms.
-    assert_eq!(script.attempt_instants(), [MS(0), MS(100), MS(300), MS(600), MS(900)]);
+    assert_eq!(
+        script.attempt_instants(),
+        [MS(0), MS(100), MS(300), MS(600), MS(900)]
+    );
     let waits: Vec<_> = done
         .journal
         .events()
@@ -100,7 +108,11 @@ async fn retries_follow_the_backoff_to_the_virtual_instant() {
 async fn the_last_failed_attempt_fails_the_instance() {
     let script = Script::failing(10);
     let failed = Exponential::run(Ctx::new(&script)).await.unwrap_failed();
-    assert_eq!(script.attempt_instants().len(), 5, "retry 4 means 5 attempts");
+    assert_eq!(
+        script.attempt_instants().len(),
+        5,
+        "retry 4 means 5 attempts"
+    );
     assert_eq!(failed.node, ExponentialNode::Call);
     assert!(failed.error.downcast_ref::<Unavailable>().is_some());
     assert!(!failed.error.is_permanent());
@@ -136,8 +148,16 @@ async fn jitter_waits_between_half_and_all_of_the_delay() {
     let instants = script.attempt_instants();
     let waits: Vec<Duration> = instants.windows(2).map(|pair| pair[1] - pair[0]).collect();
     assert_eq!(waits.len(), 5);
-    assert!(waits.iter().all(|wait| *wait >= MS(500) && *wait <= MS(1000)), "{waits:?}");
-    assert!(waits.iter().any(|wait| *wait != waits[0]), "jitter varies: {waits:?}");
+    assert!(
+        waits
+            .iter()
+            .all(|wait| *wait >= MS(500) && *wait <= MS(1000)),
+        "{waits:?}"
+    );
+    assert!(
+        waits.iter().any(|wait| *wait != waits[0]),
+        "jitter varies: {waits:?}"
+    );
 }
 
 async fn declined(script: &Script) -> Result<u32, StepError> {
@@ -162,8 +182,14 @@ flow! {
 #[tokio::test(start_paused = true)]
 async fn permanent_errors_are_not_retried() {
     let script = Script::failing(0);
-    let failed = PermanentErrors::run(Ctx::new(&script)).await.unwrap_failed();
-    assert_eq!(script.attempt_instants().len(), 2, "one attempt each, no retries");
+    let failed = PermanentErrors::run(Ctx::new(&script))
+        .await
+        .unwrap_failed();
+    assert_eq!(
+        script.attempt_instants().len(),
+        2,
+        "one attempt each, no retries"
+    );
     assert_eq!(failed.node, PermanentErrorsNode::Wrap);
     assert!(failed.error.is_permanent());
     assert!(failed.error.downcast_ref::<Unavailable>().is_some());
@@ -202,12 +228,29 @@ flow! {
 async fn a_timeout_drops_the_attempt_and_fails_it() {
     let (drops, finished) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let started = Instant::now();
-    let failed = TimesOut::run(Slow { drops: drops.clone(), finished: finished.clone() }).await.unwrap_failed();
+    let failed = TimesOut::run(Slow {
+        drops: drops.clone(),
+        finished: finished.clone(),
+    })
+    .await
+    .unwrap_failed();
     assert!(failed.error.is_timeout());
     assert_eq!(failed.error.to_string(), "timed out after 2s");
-    assert_eq!(drops.load(Ordering::SeqCst), 2, "both attempts' futures were dropped");
-    assert_eq!(finished.load(Ordering::SeqCst), 0, "no attempt ran past its timeout");
-    assert_eq!(started.elapsed(), Duration::from_secs(4), "two attempts of 2s, no backoff");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        2,
+        "both attempts' futures were dropped"
+    );
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        0,
+        "no attempt ran past its timeout"
+    );
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_secs(4),
+        "two attempts of 2s, no backoff"
+    );
 }
 
 async fn explode(round: u32) -> Result<(), StepError> {
@@ -235,7 +278,11 @@ async fn a_panic_is_a_permanent_failure_and_other_instances_go_on() {
     assert!(failed.error.is_panic());
     assert!(failed.error.is_permanent());
     assert_eq!(failed.error.panic_message(), Some("the ledger is corrupt"));
-    let attempts = failed.journal.events().filter(|e| matches!(e, Event::Attempt { .. })).count();
+    let attempts = failed
+        .journal
+        .events()
+        .filter(|e| matches!(e, Event::Attempt { .. }))
+        .count();
     assert_eq!(attempts, 1, "a panic is not retried");
     assert!(fine.is_completed());
 
@@ -258,22 +305,42 @@ async fn the_error_route_is_followed_after_the_last_attempt() {
     let script = Script::failing(2);
     let done = Routed::run(Ctx::new(&script)).await.unwrap();
     assert_eq!(done.path.names(), ["start", "call", "fallback", "done"]);
-    assert_eq!(done.context.failure.as_deref(), Some("service unavailable"), "the handler can read the error");
-    assert_eq!(script.attempt_instants().len(), 3, "two attempts of call, then fallback");
-    assert!(done.journal.events().any(|e| matches!(e, Event::Recovered { .. })));
+    assert_eq!(
+        done.context.failure.as_deref(),
+        Some("service unavailable"),
+        "the handler can read the error"
+    );
+    assert_eq!(
+        script.attempt_instants().len(),
+        3,
+        "two attempts of call, then fallback"
+    );
+    assert!(
+        done.journal
+            .events()
+            .any(|e| matches!(e, Event::Recovered { .. }))
+    );
 }
 
 // --- Compensation -------------------------------------------------------
 
 async fn act(script: &Script, name: &str, step: &Step) -> Result<(), StepError> {
     script.log(format!("do {name}"));
-    script.keys.lock().unwrap().push(format!("do {}", step.idempotency_key()));
+    script
+        .keys
+        .lock()
+        .unwrap()
+        .push(format!("do {}", step.idempotency_key()));
     Ok(())
 }
 
 async fn undo(script: &Script, name: &str, step: &Step) -> Result<(), StepError> {
     script.log(format!("undo {name}"));
-    script.keys.lock().unwrap().push(format!("undo {}", step.idempotency_key()));
+    script
+        .keys
+        .lock()
+        .unwrap()
+        .push(format!("undo {}", step.idempotency_key()));
     Ok(())
 }
 
@@ -322,17 +389,36 @@ async fn compensations_run_in_reverse_order_of_completion() {
     assert_eq!(
         script.logged(),
         [
-            "do a", "do b", "do c", "do c", "do plain", "fail d",
+            "do a",
+            "do b",
+            "do c",
+            "do c",
+            "do plain",
+            "fail d",
             // d failed (not compensated); c twice (each loop visit), b, a. `plain` has no compensation.
-            "undo c", "undo c", "undo b (attempt, 0 failures left)", "undo a",
+            "undo c",
+            "undo c",
+            "undo b (attempt, 0 failures left)",
+            "undo a",
         ]
     );
-    assert_eq!(failed.compensation.compensated_names(), ["c", "c", "b", "a"]);
-    let iterations: Vec<u32> = failed.compensation.compensated.iter().map(|done| done.iteration).collect();
+    assert_eq!(
+        failed.compensation.compensated_names(),
+        ["c", "c", "b", "a"]
+    );
+    let iterations: Vec<u32> = failed
+        .compensation
+        .compensated
+        .iter()
+        .map(|done| done.iteration)
+        .collect();
     assert_eq!(iterations, [2, 1, 1, 1]);
     assert!(failed.compensation.failed.is_none());
     assert!(failed.compensation.not_compensated.is_empty());
-    assert_eq!(failed.journal.compensated(), [SagaNode::C, SagaNode::C, SagaNode::B, SagaNode::A]);
+    assert_eq!(
+        failed.journal.compensated(),
+        [SagaNode::C, SagaNode::C, SagaNode::B, SagaNode::A]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -362,23 +448,57 @@ async fn a_compensation_gets_the_key_of_the_step_it_undoes() {
 async fn a_compensation_is_retried_by_its_own_policy() {
     let script = Script::failing(2);
     let failed = Saga::run(Ctx::new(&script)).await.unwrap_failed();
-    let undo_b: Vec<_> = script.logged().into_iter().filter(|line| line.starts_with("undo b")).collect();
-    assert_eq!(undo_b.len(), 3, "retry 2 on the compensation: three attempts, the last succeeds");
-    assert_eq!(failed.compensation.compensated_names(), ["c", "c", "b", "a"]);
+    let undo_b: Vec<_> = script
+        .logged()
+        .into_iter()
+        .filter(|line| line.starts_with("undo b"))
+        .collect();
+    assert_eq!(
+        undo_b.len(),
+        3,
+        "retry 2 on the compensation: three attempts, the last succeeds"
+    );
+    assert_eq!(
+        failed.compensation.compensated_names(),
+        ["c", "c", "b", "a"]
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_compensation_that_still_fails_leaves_the_instance_compensation_failed() {
     let script = Script::failing(3);
-    let stuck = Saga::run(Ctx::new(&script)).await.unwrap_compensation_failed();
-    assert!(matches!(&stuck.cause, Cause::StepFailed { node: SagaNode::D, .. }));
+    let stuck = Saga::run(Ctx::new(&script))
+        .await
+        .unwrap_compensation_failed();
+    assert!(matches!(
+        &stuck.cause,
+        Cause::StepFailed {
+            node: SagaNode::D,
+            ..
+        }
+    ));
     assert_eq!(stuck.compensation.compensated_names(), ["c", "c"]);
-    let (failed_undo, error) = stuck.compensation.failed.as_ref().expect("b's compensation failed");
+    let (failed_undo, error) = stuck
+        .compensation
+        .failed
+        .as_ref()
+        .expect("b's compensation failed");
     assert_eq!(failed_undo.node, SagaNode::B);
     assert_eq!(error.to_string(), "b undo refused");
-    assert_eq!(stuck.compensation.not_compensated_names(), ["a"], "nothing skipped silently");
-    assert!(!script.logged().contains(&"undo a".to_owned()), "a stays as it is");
-    assert!(stuck.to_string().contains("compensating `b` failed: b undo refused; not compensated: [\"a\"]"));
+    assert_eq!(
+        stuck.compensation.not_compensated_names(),
+        ["a"],
+        "nothing skipped silently"
+    );
+    assert!(
+        !script.logged().contains(&"undo a".to_owned()),
+        "a stays as it is"
+    );
+    assert!(
+        stuck
+            .to_string()
+            .contains("compensating `b` failed: b undo refused; not compensated: [\"a\"]")
+    );
 }
 
 // --- Cancellation -------------------------------------------------------
@@ -408,22 +528,38 @@ flow! {
 async fn cancel_with_compensation_undoes_completed_steps() {
     let script = Script::failing(0);
     let drops = Arc::new(AtomicUsize::new(0));
-    let instance = Booking::start(Waiting { script: script.clone(), drops: drops.clone() });
+    let instance = Booking::start(Waiting {
+        script: script.clone(),
+        drops: drops.clone(),
+    });
     tokio::time::sleep(Duration::from_secs(5)).await;
     instance.cancel_and_compensate("customer called");
     let cancelled = instance.outcome().await.unwrap_cancelled();
     assert_eq!(cancelled.reason, "customer called");
     assert_eq!(cancelled.node, BookingNode::Confirm);
-    assert_eq!(drops.load(Ordering::SeqCst), 1, "the running step's future was dropped");
-    assert_eq!(cancelled.compensation.compensated_names(), ["hotel", "flight"]);
-    assert_eq!(script.logged(), ["do flight", "do hotel", "undo hotel", "undo flight"]);
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "the running step's future was dropped"
+    );
+    assert_eq!(
+        cancelled.compensation.compensated_names(),
+        ["hotel", "flight"]
+    );
+    assert_eq!(
+        script.logged(),
+        ["do flight", "do hotel", "undo hotel", "undo flight"]
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn cancel_without_compensation_lists_what_was_left() {
     let script = Script::failing(0);
     let drops = Arc::new(AtomicUsize::new(0));
-    let instance = Booking::start(Waiting { script: script.clone(), drops: drops.clone() });
+    let instance = Booking::start(Waiting {
+        script: script.clone(),
+        drops: drops.clone(),
+    });
     tokio::time::sleep(Duration::from_secs(5)).await;
     instance.cancel("duplicate booking");
     instance.cancel_and_compensate("a second request does not override the first");
@@ -431,6 +567,9 @@ async fn cancel_without_compensation_lists_what_was_left() {
     assert_eq!(cancelled.reason, "duplicate booking");
     assert_eq!(drops.load(Ordering::SeqCst), 1);
     assert!(cancelled.compensation.compensated.is_empty());
-    assert_eq!(cancelled.compensation.not_compensated_names(), ["hotel", "flight"]);
+    assert_eq!(
+        cancelled.compensation.not_compensated_names(),
+        ["hotel", "flight"]
+    );
     assert_eq!(script.logged(), ["do flight", "do hotel"], "nothing undone");
 }

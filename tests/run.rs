@@ -21,7 +21,11 @@ struct OverLimit(u32);
 
 async fn check(order: &Order) -> Result<bool, OverLimit> {
     tokio::time::sleep(Duration::from_secs(1)).await;
-    if order.amount > 10_000 { Err(OverLimit(order.amount)) } else { Ok(order.amount > 100) }
+    if order.amount > 10_000 {
+        Err(OverLimit(order.amount))
+    } else {
+        Ok(order.amount > 100)
+    }
 }
 
 async fn add_up(items: &[&str]) -> Result<u32, OverLimit> {
@@ -46,14 +50,28 @@ flow! {
 
 #[tokio::test(start_paused = true)]
 async fn runs_to_the_end_its_conditions_choose() {
-    let done = Checkout::run(Order { amount: 500, items: vec!["a", "b"], ..Order::default() }).await.unwrap();
+    let done = Checkout::run(Order {
+        amount: 500,
+        items: vec!["a", "b"],
+        ..Order::default()
+    })
+    .await
+    .unwrap();
     assert_eq!(done.end, CheckoutEnd::Large);
     assert_eq!(done.end.name(), "large");
     assert_eq!(done.context.checked, Some(true));
     assert_eq!(done.context.total, 20);
-    assert_eq!(done.path.names(), ["start", "check", "size", "add_up", "large"]);
+    assert_eq!(
+        done.path.names(),
+        ["start", "check", "size", "add_up", "large"]
+    );
 
-    let done = Checkout::run(Order { amount: 50, ..Order::default() }).await.unwrap();
+    let done = Checkout::run(Order {
+        amount: 50,
+        ..Order::default()
+    })
+    .await
+    .unwrap();
     assert_eq!(done.end, CheckoutEnd::Small);
     assert_eq!(done.path.to_string(), "start -> check -> size -> small");
     assert_eq!(done.context.total, 0, "the branch not taken did not run");
@@ -61,8 +79,18 @@ async fn runs_to_the_end_its_conditions_choose() {
 
 #[tokio::test(start_paused = true)]
 async fn path_timestamps_follow_tokio_time() {
-    let done = Checkout::run(Order { amount: 500, ..Order::default() }).await.unwrap();
-    let elapsed: Vec<Duration> = done.path.visits().iter().map(|visit| visit.elapsed).collect();
+    let done = Checkout::run(Order {
+        amount: 500,
+        ..Order::default()
+    })
+    .await
+    .unwrap();
+    let elapsed: Vec<Duration> = done
+        .path
+        .visits()
+        .iter()
+        .map(|visit| visit.elapsed)
+        .collect();
     let secs = Duration::from_secs;
     // check sleeps 1s, add_up 2s: a node is entered when the one before it finishes.
     assert_eq!(elapsed, [secs(0), secs(0), secs(1), secs(1), secs(3)]);
@@ -72,14 +100,25 @@ async fn path_timestamps_follow_tokio_time() {
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_step_stops_the_instance_and_names_the_node() {
-    let failed = Checkout::run(Order { amount: 20_000, ..Order::default() }).await.unwrap_failed();
+    let failed = Checkout::run(Order {
+        amount: 20_000,
+        ..Order::default()
+    })
+    .await
+    .unwrap_failed();
     assert_eq!(failed.node, CheckoutNode::Check);
-    assert_eq!(failed.error.downcast_ref::<OverLimit>(), Some(&OverLimit(20_000)));
+    assert_eq!(
+        failed.error.downcast_ref::<OverLimit>(),
+        Some(&OverLimit(20_000))
+    );
     assert_eq!(failed.path.names(), ["start", "check"]);
     assert_eq!(failed.context.checked, None, "nothing was stored");
     assert_eq!(
         failed.to_string(),
-        format!("flow `Checkout` instance {} failed at `check`: order of 20000 is over the limit", failed.instance)
+        format!(
+            "flow `Checkout` instance {} failed at `check`: order of 20000 is over the limit",
+            failed.instance
+        )
     );
 }
 
@@ -87,7 +126,11 @@ async fn count_round(rounds: u32) -> Result<u32, std::convert::Infallible> {
     Ok(rounds + 1)
 }
 
-async fn remember(order: &mut Order, iteration: u32, key: String) -> Result<(), std::convert::Infallible> {
+async fn remember(
+    order: &mut Order,
+    iteration: u32,
+    key: String,
+) -> Result<(), std::convert::Infallible> {
     order.seen_iterations.push(iteration);
     order.keys.push(key);
     Ok(())
@@ -131,7 +174,11 @@ enum Stock {
 }
 
 async fn stock_of(amount: u32) -> Result<Stock, std::convert::Infallible> {
-    Ok(if amount == 0 { Stock::Out } else { Stock::Available(amount) })
+    Ok(if amount == 0 {
+        Stock::Out
+    } else {
+        Stock::Available(amount)
+    })
 }
 
 #[derive(Debug, Default)]
@@ -156,10 +203,22 @@ flow! {
 
 #[tokio::test]
 async fn match_routes_on_the_typed_result_and_stores_it() {
-    for (amount, end) in [(500, ReserveEnd::Bulk), (5, ReserveEnd::Reserved), (0, ReserveEnd::Out)] {
-        let done = Reserve::run(Request { amount, stock: None }).await.unwrap();
+    for (amount, end) in [
+        (500, ReserveEnd::Bulk),
+        (5, ReserveEnd::Reserved),
+        (0, ReserveEnd::Out),
+    ] {
+        let done = Reserve::run(Request {
+            amount,
+            stock: None,
+        })
+        .await
+        .unwrap();
         assert_eq!(done.end, end, "amount {amount}");
-        assert!(done.context.stock.is_some(), "the matched value is stored too");
+        assert!(
+            done.context.stock.is_some(),
+            "the matched value is stored too"
+        );
     }
 }
 
@@ -179,15 +238,36 @@ fn the_graph_describes_the_flow() {
     use flow_runtime::NodeKind::*;
     assert_eq!(
         nodes,
-        [("start", Start), ("check", Task), ("size", Xor), ("add_up", Task), ("small", End), ("large", End)]
+        [
+            ("start", Start),
+            ("check", Task),
+            ("size", Xor),
+            ("add_up", Task),
+            ("small", End),
+            ("large", End)
+        ]
     );
     let check_line = graph.nodes()[1].line();
-    assert_eq!(graph.nodes()[2].line(), check_line + 1, "lines are the source lines");
-    let edges: Vec<_> = graph.edges().iter().map(|e| (e.from(), e.to(), e.label())).collect();
+    assert_eq!(
+        graph.nodes()[2].line(),
+        check_line + 1,
+        "lines are the source lines"
+    );
+    let edges: Vec<_> = graph
+        .edges()
+        .iter()
+        .map(|e| (e.from(), e.to(), e.label()))
+        .collect();
     use flow_runtime::EdgeLabel::*;
     assert_eq!(
         edges,
-        [(0, 1, Next), (1, 2, Next), (2, 3, When("order.amount > 100")), (2, 4, Else), (3, 5, Next)]
+        [
+            (0, 1, Next),
+            (1, 2, Next),
+            (2, 3, When("order.amount > 100")),
+            (2, 4, Else),
+            (3, 5, Next)
+        ]
     );
     assert_ne!(graph.hash(), Rounds::GRAPH.hash());
     assert_eq!(CheckoutNode::from_index(3), Some(CheckoutNode::AddUp));

@@ -4,13 +4,16 @@ use flow_runtime::prelude::*;
 use std::sync::{Arc, Mutex};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
+use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::Layer;
 
-/// Records each new span as `name{field=value,..}` with its parent's name.
+/// A recorded span: `name{field=value,..}` and its parent's name.
+type Recorded = (String, Option<String>);
+
+/// Records each new span with its parent's name.
 #[derive(Clone, Default)]
-struct Spans(Arc<Mutex<Vec<(String, Option<String>)>>>);
+struct Spans(Arc<Mutex<Vec<Recorded>>>);
 
 struct Fields(Vec<String>);
 
@@ -27,7 +30,10 @@ impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Spans {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let mut fields = Fields(Vec::new());
         attrs.record(&mut fields);
-        let parent = ctx.span(id).and_then(|span| span.parent()).map(|parent| parent.name().to_owned());
+        let parent = ctx
+            .span(id)
+            .and_then(|span| span.parent())
+            .map(|parent| parent.name().to_owned());
         let described = format!("{}{{{}}}", attrs.metadata().name(), fields.0.join(","));
         self.0.lock().unwrap().push((described, parent));
     }
@@ -50,7 +56,10 @@ fn spans_per_instance_and_per_step() {
     let spans = Spans::default();
     let subscriber = tracing_subscriber::registry().with(spans.clone());
     let done = tracing::subscriber::with_default(subscriber, || {
-        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(Traced::run(1))
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(Traced::run(1))
     })
     .unwrap();
     let recorded = spans.0.lock().unwrap().clone();
@@ -59,9 +68,18 @@ fn spans_per_instance_and_per_step() {
         recorded,
         [
             (format!("flow{{flow=Traced,instance={instance}}}"), None),
-            ("step{node=start,iteration=1}".to_owned(), Some("flow".to_owned())),
-            ("step{node=work,iteration=1}".to_owned(), Some("flow".to_owned())),
-            ("step{node=done,iteration=1}".to_owned(), Some("flow".to_owned())),
+            (
+                "step{node=start,iteration=1}".to_owned(),
+                Some("flow".to_owned())
+            ),
+            (
+                "step{node=work,iteration=1}".to_owned(),
+                Some("flow".to_owned())
+            ),
+            (
+                "step{node=done,iteration=1}".to_owned(),
+                Some("flow".to_owned())
+            ),
         ]
     );
 }

@@ -17,7 +17,8 @@ pub fn skeleton(def: &FlowDef) -> TokenStream {
     // `START` names `Start`, so the start variant always exists.
     let start = syn::Ident::new("start", def.name.span());
     let statements = def.statements.iter().map(|stmt| (stmt.name(), stmt));
-    for (name, stmt) in std::iter::once((&start, None)).chain(statements.map(|(n, s)| (n, Some(s)))) {
+    for (name, stmt) in std::iter::once((&start, None)).chain(statements.map(|(n, s)| (n, Some(s))))
+    {
         let ident = variant_ident(name);
         if seen.insert(ident.to_string()) {
             variants.push(Variant {
@@ -28,8 +29,27 @@ pub fn skeleton(def: &FlowDef) -> TokenStream {
             });
         }
     }
+    for broken in &def.broken {
+        let ident = variant_ident(&broken.name);
+        if seen.insert(ident.to_string()) {
+            variants.push(Variant {
+                ident,
+                name: name_key(&broken.name),
+                docs: Vec::new(),
+                is_end: broken.keyword == "end",
+            });
+        }
+    }
     let name = def.name.to_string();
     let graph = quote!(::flow_runtime::Graph::new(#name, "", &[], &[], 0));
-    let step_body = quote!(async move { ::core::unreachable!("`flow!` reported errors for this flow") });
-    types::items(def, &variants, TokenStream::new(), graph, step_body, TokenStream::new())
+    let step_body =
+        quote!(async move { ::core::unreachable!("`flow!` reported errors for this flow") });
+    types::items(
+        def,
+        &variants,
+        TokenStream::new(),
+        graph,
+        step_body,
+        TokenStream::new(),
+    )
 }

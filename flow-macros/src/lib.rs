@@ -45,5 +45,9 @@ fn pipeline(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
 }
 
 fn to_compile_errors(errors: errors::Errors) -> proc_macro2::TokenStream {
-    errors.into_sorted().iter().map(syn::Error::to_compile_error).collect()
+    errors
+        .into_sorted()
+        .iter()
+        .map(syn::Error::to_compile_error)
+        .collect()
 }

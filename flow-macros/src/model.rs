@@ -95,19 +95,38 @@ impl<'a> Model<'a> {
             .enumerate()
             .map(|(index, stmt)| {
                 by_name.entry(name_key(stmt.name())).or_insert(index);
-                Node { name: stmt.name(), kind: kind_of(stmt), stmt, out: Vec::new() }
+                Node {
+                    name: stmt.name(),
+                    kind: kind_of(stmt),
+                    stmt,
+                    out: Vec::new(),
+                }
             })
             .collect();
-        let mut model = Model { def, nodes, edges: Vec::new(), by_name };
+        let mut model = Model {
+            def,
+            nodes,
+            edges: Vec::new(),
+            by_name,
+        };
         for (from, stmt) in def.statements.iter().enumerate() {
             for (target, kind) in written_edges(stmt) {
                 let to = model.by_name.get(&name_key(target)).copied();
                 let suggestion = match to {
                     Some(_) => None,
-                    None => model.closest_name(&name_key(target)).map(|name| model.by_name[name]),
+                    None if model.is_broken(target) => None,
+                    None => model
+                        .closest_name(&name_key(target))
+                        .map(|name| model.by_name[name]),
                 };
                 model.nodes[from].out.push(model.edges.len());
-                model.edges.push(Edge { from, target, to, kind, suggestion });
+                model.edges.push(Edge {
+                    from,
+                    target,
+                    to,
+                    kind,
+                    suggestion,
+                });
             }
         }
         model
@@ -121,7 +140,8 @@ impl<'a> Model<'a> {
     /// The nodes `node` leads to: resolved edges, and misspelt ones to the
     /// node they were most likely meant for.
     pub fn successors(&self, node: usize) -> impl Iterator<Item = usize> + '_ {
-        self.out_edges(node).filter_map(|edge| edge.to.or(edge.suggestion))
+        self.out_edges(node)
+            .filter_map(|edge| edge.to.or(edge.suggestion))
     }
 
     /// The defined name closest to `wanted`, if it is close enough to be a typo.
@@ -139,6 +159,23 @@ impl<'a> Model<'a> {
     /// reported once, not again as a dead end.
     pub fn has_unresolved_edge(&self, node: usize) -> bool {
         self.out_edges(node).any(|edge| edge.to.is_none())
+    }
+
+    /// Is `name` the name of a statement that failed to parse? Edges to it
+    /// are not reported again.
+    pub fn is_broken(&self, name: &Ident) -> bool {
+        let key = name_key(name);
+        self.def
+            .broken
+            .iter()
+            .any(|broken| name_key(&broken.name) == key)
+    }
+
+    /// Did any statement fail to parse? Whole-graph checks (reachability,
+    /// termination) are then skipped: the edges of the broken statements are
+    /// unknown, so their verdicts would be guesses.
+    pub fn is_incomplete(&self) -> bool {
+        !self.def.broken.is_empty()
     }
 
     /// The span that stands for the whole flow: its name.
@@ -164,7 +201,10 @@ fn kind_of(stmt: &Statement) -> NodeKind {
 
 fn written_edges(stmt: &Statement) -> Vec<(&Ident, EdgeKind<'_>)> {
     fn plain(edges: &[Ident]) -> Vec<(&Ident, EdgeKind<'_>)> {
-        edges.iter().map(|target| (target, EdgeKind::Next)).collect()
+        edges
+            .iter()
+            .map(|target| (target, EdgeKind::Next))
+            .collect()
     }
     match stmt {
         Statement::Start(start) => plain(&start.edges),
@@ -172,7 +212,10 @@ fn written_edges(stmt: &Statement) -> Vec<(&Ident, EdgeKind<'_>)> {
         Statement::Task(task) => {
             let mut edges = match &task.route {
                 Route::Edges(edges) => plain(edges),
-                Route::Match { arms, .. } => arms.iter().map(|arm| (&arm.target, EdgeKind::Arm(arm))).collect(),
+                Route::Match { arms, .. } => arms
+                    .iter()
+                    .map(|arm| (&arm.target, EdgeKind::Arm(arm)))
+                    .collect(),
             };
             if let Some(on_error) = &task.clauses.on_error {
                 edges.push((&on_error.target, EdgeKind::OnError));
@@ -194,7 +237,32 @@ fn written_edges(stmt: &Statement) -> Vec<(&Ident, EdgeKind<'_>)> {
 }
 
 /// The enum variant a node becomes: `check_stock` becomes `CheckStock`.
+/// Some names make no valid variant (`__`, `_1`, `self_`); see
+/// [`variant_problem`]. They are reported, and get a `Node` prefix here so
+/// that the fallback output stays valid Rust.
 pub fn variant_name(ident: &Ident) -> String {
+    let camel = camel_case(ident);
+    match variant_problem(ident) {
+        Some(_) => format!("Node{camel}"),
+        None => camel,
+    }
+}
+
+/// Why a node's name makes no valid enum variant, if it does not.
+pub fn variant_problem(ident: &Ident) -> Option<&'static str> {
+    let camel = camel_case(ident);
+    if camel.is_empty() {
+        Some("it has no letters or digits besides underscores")
+    } else if camel.starts_with(|c: char| c.is_ascii_digit()) {
+        Some("it would start with a digit")
+    } else if camel == "Self" {
+        Some("`Self` is a keyword")
+    } else {
+        None
+    }
+}
+
+fn camel_case(ident: &Ident) -> String {
     name_key(ident)
         .split('_')
         .filter(|part| !part.is_empty())

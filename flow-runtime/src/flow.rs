@@ -61,7 +61,11 @@ pub trait Flow: Sized + Send + Sync + 'static {
     /// After a task's last attempt failed: where its `on error` route leads,
     /// after storing the error if the route says `=> place`; the error back
     /// if the task has no error route (the default).
-    fn recover(node: Self::Node, context: &mut Self::Context, error: StepError) -> Result<Self::Node, StepError> {
+    fn recover(
+        node: Self::Node,
+        context: &mut Self::Context,
+        error: StepError,
+    ) -> Result<Self::Node, StepError> {
         let _ = (node, context);
         Err(error)
     }
@@ -82,7 +86,9 @@ pub trait NodeId:
 }
 
 /// The end type of a flow: a field-less enum with one variant per `end` node.
-pub trait EndId: Copy + Eq + Hash + fmt::Debug + Serialize + DeserializeOwned + Send + Sync + 'static {
+pub trait EndId:
+    Copy + Eq + Hash + fmt::Debug + Serialize + DeserializeOwned + Send + Sync + 'static
+{
     /// The end node's name as written in the flow.
     fn name(self) -> &'static str;
 }

@@ -46,7 +46,13 @@ impl Graph {
         edges: &'static [EdgeInfo],
         hash: u64,
     ) -> Self {
-        Self { name, doc, nodes, edges, hash }
+        Self {
+            name,
+            doc,
+            nodes,
+            edges,
+            hash,
+        }
     }
 
     /// The flow's name, as written after `flow`.
@@ -100,7 +106,14 @@ impl NodeInfo {
     /// Describes a node defined on `line` of the source file: one attempt,
     /// no timeout, no compensation.
     pub const fn new(name: &'static str, kind: NodeKind, line: u32, doc: &'static str) -> Self {
-        Self { name, kind, line, doc, policy: Policy::new(), compensation: None }
+        Self {
+            name,
+            kind,
+            line,
+            doc,
+            policy: Policy::new(),
+            compensation: None,
+        }
     }
 
     /// The task's `retry` and `timeout`.

@@ -12,7 +12,7 @@ pub struct Visit<N> {
     /// Time since the instance started, on tokio's clock (virtual under
     /// `tokio::time::pause`, so tests can assert exact instants).
     pub elapsed: Duration,
-    /// Wall-clock time of entry.
+    /// Wall-clock time of entry: the instance's wall-clock start plus `elapsed`.
     pub at: SystemTime,
 }
 
@@ -27,7 +27,9 @@ pub struct Path<N> {
 
 impl<N: NodeId> Path<N> {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
-        Self { visits: Vec::with_capacity(capacity) }
+        Self {
+            visits: Vec::with_capacity(capacity),
+        }
     }
 
     pub(crate) fn push(&mut self, visit: Visit<N>) {

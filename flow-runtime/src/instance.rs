@@ -4,9 +4,9 @@ use crate::flow::Flow;
 use crate::outcome::Outcome;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Identifies one run of a flow.
 ///
@@ -78,7 +78,11 @@ pub(crate) struct CancelRequest {
 }
 
 impl<F: Flow> Instance<F> {
-    pub(crate) fn new(id: InstanceId, cancel: watch::Sender<Option<CancelRequest>>, task: JoinHandle<Outcome<F>>) -> Self {
+    pub(crate) fn new(
+        id: InstanceId,
+        cancel: watch::Sender<Option<CancelRequest>>,
+        task: JoinHandle<Outcome<F>>,
+    ) -> Self {
         Self { id, cancel, task }
     }
 

@@ -96,7 +96,7 @@ pub struct Entry<N> {
     /// Time since the instance started, on tokio's clock (virtual under
     /// `tokio::time::pause`, so tests can assert exact instants).
     pub elapsed: Duration,
-    /// Wall-clock time.
+    /// Wall-clock time: the instance's wall-clock start plus `elapsed`.
     pub at: SystemTime,
     /// What happened.
     pub event: Event<N>,
@@ -111,12 +111,14 @@ pub struct Journal<N> {
 }
 
 impl<N: NodeId> Journal<N> {
-    pub(crate) fn new() -> Self {
-        Self { entries: Vec::new() }
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            entries: Vec::with_capacity(capacity),
+        }
     }
 
-    pub(crate) fn push(&mut self, elapsed: Duration, event: Event<N>) {
-        self.entries.push(Entry { elapsed, at: SystemTime::now(), event });
+    pub(crate) fn push(&mut self, elapsed: Duration, at: SystemTime, event: Event<N>) {
+        self.entries.push(Entry { elapsed, at, event });
     }
 
     /// Every entry, in order.
@@ -144,16 +146,25 @@ impl<N: NodeId> fmt::Display for Event<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Event::Entered { node, iteration: 1 } => write!(f, "enter {}", node.name()),
-            Event::Entered { node, iteration } => write!(f, "enter {} (visit {iteration})", node.name()),
+            Event::Entered { node, iteration } => {
+                write!(f, "enter {} (visit {iteration})", node.name())
+            }
             Event::Attempt { node, attempt } => write!(f, "{} attempt {attempt}", node.name()),
-            Event::AttemptFailed { node, attempt, error, retry_in } => {
+            Event::AttemptFailed {
+                node,
+                attempt,
+                error,
+                retry_in,
+            } => {
                 write!(f, "{} attempt {attempt} failed: {error}", node.name())?;
                 match retry_in {
                     Some(wait) => write!(f, "; retry in {wait:?}"),
                     None => write!(f, "; no retry left"),
                 }
             }
-            Event::Recovered { node, to } => write!(f, "{} failed; on error -> {}", node.name(), to.name()),
+            Event::Recovered { node, to } => {
+                write!(f, "{} failed; on error -> {}", node.name(), to.name())
+            }
             Event::Failed { node, error } => write!(f, "{} failed: {error}", node.name()),
             Event::Cancelled { reason, compensate } => {
                 let how = if *compensate { "with" } else { "without" };
@@ -162,8 +173,18 @@ impl<N: NodeId> fmt::Display for Event<N> {
             Event::CompensationAttempt { node, attempt, .. } => {
                 write!(f, "compensate {} attempt {attempt}", node.name())
             }
-            Event::CompensationAttemptFailed { node, attempt, error, retry_in, .. } => {
-                write!(f, "compensate {} attempt {attempt} failed: {error}", node.name())?;
+            Event::CompensationAttemptFailed {
+                node,
+                attempt,
+                error,
+                retry_in,
+                ..
+            } => {
+                write!(
+                    f,
+                    "compensate {} attempt {attempt} failed: {error}",
+                    node.name()
+                )?;
                 match retry_in {
                     Some(wait) => write!(f, "; retry in {wait:?}"),
                     None => write!(f, "; no retry left"),

@@ -89,7 +89,9 @@ pub use graph::{EdgeInfo, EdgeLabel, Graph, NodeInfo, NodeKind};
 pub use history::{Path, Visit};
 pub use instance::{Instance, InstanceId};
 pub use journal::{Entry, Event, Journal};
-pub use outcome::{Cancelled, Cause, Compensation, CompensationFailed, Completed, Done, Failed, Outcome};
+pub use outcome::{
+    Cancelled, Cause, Compensation, CompensationFailed, Completed, Done, Failed, Outcome,
+};
 pub use policy::{Backoff, Policy, Retry};
 pub use step::{BoxError, IntoStepError, Permanent, Step, StepError, StepOutput, StorePlace};
 

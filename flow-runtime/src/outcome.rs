@@ -147,19 +147,29 @@ pub struct Compensation<N> {
 
 impl<N> Default for Compensation<N> {
     fn default() -> Self {
-        Self { compensated: Vec::new(), failed: None, not_compensated: Vec::new() }
+        Self {
+            compensated: Vec::new(),
+            failed: None,
+            not_compensated: Vec::new(),
+        }
     }
 }
 
 impl<N: NodeId> Compensation<N> {
     /// The names of the undone tasks, in the order they were undone.
     pub fn compensated_names(&self) -> Vec<&'static str> {
-        self.compensated.iter().map(|done| done.node.name()).collect()
+        self.compensated
+            .iter()
+            .map(|done| done.node.name())
+            .collect()
     }
 
     /// The names of the tasks left as they are.
     pub fn not_compensated_names(&self) -> Vec<&'static str> {
-        self.not_compensated.iter().map(|done| done.node.name()).collect()
+        self.not_compensated
+            .iter()
+            .map(|done| done.node.name())
+            .collect()
     }
 }
 
@@ -201,6 +211,7 @@ impl<F: Flow> Outcome<F> {
 
     /// `Ok` for a completed instance, the outcome itself otherwise (it is an
     /// error type, so `?` works).
+    #[allow(clippy::result_large_err)] // the outcome is passed by value everywhere; boxing only moves the cost
     pub fn into_result(self) -> Result<Completed<F>, Self> {
         match self {
             Outcome::Completed(done) => Ok(done),
@@ -217,7 +228,9 @@ impl<F: Flow> Outcome<F> {
     pub fn unwrap(self) -> Completed<F> {
         match self {
             Outcome::Completed(done) => done,
-            other => panic!("called `Outcome::unwrap()` on an instance that did not complete: {other}"),
+            other => {
+                panic!("called `Outcome::unwrap()` on an instance that did not complete: {other}")
+            }
         }
     }
 
@@ -230,7 +243,9 @@ impl<F: Flow> Outcome<F> {
     pub fn unwrap_failed(self) -> Failed<F> {
         match self {
             Outcome::Failed(failed) => failed,
-            other => panic!("called `Outcome::unwrap_failed()` on an instance that did not fail: {other}"),
+            other => panic!(
+                "called `Outcome::unwrap_failed()` on an instance that did not fail: {other}"
+            ),
         }
     }
 
@@ -243,7 +258,9 @@ impl<F: Flow> Outcome<F> {
     pub fn unwrap_cancelled(self) -> Cancelled<F> {
         match self {
             Outcome::Cancelled(cancelled) => cancelled,
-            other => panic!("called `Outcome::unwrap_cancelled()` on an instance that was not cancelled: {other}"),
+            other => panic!(
+                "called `Outcome::unwrap_cancelled()` on an instance that was not cancelled: {other}"
+            ),
         }
     }
 
@@ -293,7 +310,14 @@ impl<F: Flow> fmt::Display for Failed<F> {
 
 impl<F: Flow> fmt::Display for Cancelled<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "flow `{}` instance {} cancelled at `{}`: {}", F::GRAPH.name(), self.instance, self.node.name(), self.reason)
+        write!(
+            f,
+            "flow `{}` instance {} cancelled at `{}`: {}",
+            F::GRAPH.name(),
+            self.instance,
+            self.node.name(),
+            self.reason
+        )
     }
 }
 
@@ -301,13 +325,23 @@ impl<F: Flow> fmt::Display for CompensationFailed<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "flow `{}` instance {} ", F::GRAPH.name(), self.instance)?;
         match &self.cause {
-            Cause::StepFailed { node, error } => write!(f, "failed at `{}` ({error})", node.name())?,
+            Cause::StepFailed { node, error } => {
+                write!(f, "failed at `{}` ({error})", node.name())?
+            }
             Cause::Cancelled { reason } => write!(f, "was cancelled ({reason})")?,
         }
         if let Some((done, error)) = &self.compensation.failed {
-            write!(f, ", then compensating `{}` failed: {error}", done.node.name())?;
+            write!(
+                f,
+                ", then compensating `{}` failed: {error}",
+                done.node.name()
+            )?;
         }
-        write!(f, "; not compensated: {:?}", self.compensation.not_compensated_names())
+        write!(
+            f,
+            "; not compensated: {:?}",
+            self.compensation.not_compensated_names()
+        )
     }
 }
 
@@ -373,10 +407,12 @@ impl<F: Flow> std::error::Error for Outcome<F> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Outcome::Failed(failed) => Some(failed.error.as_error()),
-            Outcome::CompensationFailed(stuck) => stuck.compensation.failed.as_ref().map(|(_, error)| {
-                let error: &(dyn std::error::Error + 'static) = error.as_error();
-                error
-            }),
+            Outcome::CompensationFailed(stuck) => {
+                stuck.compensation.failed.as_ref().map(|(_, error)| {
+                    let error: &(dyn std::error::Error + 'static) = error.as_error();
+                    error
+                })
+            }
             _ => None,
         }
     }

@@ -26,7 +26,10 @@ pub struct Policy {
 impl Policy {
     /// One attempt, no timeout.
     pub const fn new() -> Self {
-        Self { retry: None, timeout: None }
+        Self {
+            retry: None,
+            timeout: None,
+        }
     }
 
     /// Retries failed attempts as `retry` says.
@@ -112,12 +115,19 @@ pub enum Backoff {
 impl Backoff {
     /// `fixed(delay)` without jitter.
     pub const fn fixed(delay: Duration) -> Self {
-        Backoff::Fixed { delay, jitter: false }
+        Backoff::Fixed {
+            delay,
+            jitter: false,
+        }
     }
 
     /// `exponential(initial, max)` without jitter.
     pub const fn exponential(initial: Duration, max: Duration) -> Self {
-        Backoff::Exponential { initial, max, jitter: false }
+        Backoff::Exponential {
+            initial,
+            max,
+            jitter: false,
+        }
     }
 
     /// The wait after failed attempt number `attempt` (1 for the first).
@@ -137,9 +147,15 @@ impl Backoff {
         let (nominal, jitter) = match *self {
             Backoff::Immediate => return Duration::ZERO,
             Backoff::Fixed { delay, jitter } => (delay, jitter),
-            Backoff::Exponential { initial, max, jitter } => {
+            Backoff::Exponential {
+                initial,
+                max,
+                jitter,
+            } => {
                 let doublings = attempt.saturating_sub(1).min(63);
-                let wait = initial.checked_mul(1_u32 << doublings.min(31)).unwrap_or(max);
+                let wait = initial
+                    .checked_mul(1_u32 << doublings.min(31))
+                    .unwrap_or(max);
                 (wait.min(max), jitter)
             }
         };

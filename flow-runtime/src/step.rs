@@ -30,7 +30,13 @@ impl Step {
         iteration: u32,
         attempt: u32,
     ) -> Self {
-        Self { instance, flow, node, iteration, attempt }
+        Self {
+            instance,
+            flow,
+            node,
+            iteration,
+            attempt,
+        }
     }
 
     /// The instance being run.
@@ -65,7 +71,10 @@ impl Step {
     /// of the step it undoes. Hand it to external systems (payment providers,
     /// message brokers) so a step that runs again does not act twice.
     pub fn idempotency_key(&self) -> String {
-        format!("{}/{}/{}/{}", self.flow, self.instance, self.node, self.iteration)
+        format!(
+            "{}/{}/{}/{}",
+            self.flow, self.instance, self.node, self.iteration
+        )
     }
 }
 
@@ -117,21 +126,33 @@ impl StepError {
         // A `StepError` that travelled through a `Box<dyn Error>` comes back as it was.
         match source.downcast::<Carried>() {
             Ok(carried) => carried.0,
-            Err(source) => StepError { kind: Kind::Failed, source },
+            Err(source) => StepError {
+                kind: Kind::Failed,
+                source,
+            },
         }
     }
 
     /// A failure that retrying cannot fix: the runtime does not retry it.
     pub fn permanent(error: impl Into<BoxError>) -> Self {
-        StepError { kind: Kind::Permanent, ..StepError::new(error) }
+        StepError {
+            kind: Kind::Permanent,
+            ..StepError::new(error)
+        }
     }
 
     pub(crate) fn timed_out(after: std::time::Duration) -> Self {
-        StepError { kind: Kind::TimedOut, source: Box::new(TimedOut(after)) }
+        StepError {
+            kind: Kind::TimedOut,
+            source: Box::new(TimedOut(after)),
+        }
     }
 
     pub(crate) fn panicked(message: String) -> Self {
-        StepError { kind: Kind::Panicked, source: Box::new(Panicked(message)) }
+        StepError {
+            kind: Kind::Panicked,
+            source: Box::new(Panicked(message)),
+        }
     }
 
     /// Whether the step said retrying cannot help ([`StepError::permanent`]
@@ -153,7 +174,9 @@ impl StepError {
 
     /// The panic's message, if the step panicked with a string.
     pub fn panic_message(&self) -> Option<&str> {
-        self.source.downcast_ref::<Panicked>().map(|panicked| panicked.0.as_str())
+        self.source
+            .downcast_ref::<Panicked>()
+            .map(|panicked| panicked.0.as_str())
     }
 
     /// The error the step returned, if it is of type `E`.
@@ -174,7 +197,10 @@ impl StepError {
 
 impl fmt::Debug for StepError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StepError").field("kind", &self.kind).field("source", &self.source).finish()
+        f.debug_struct("StepError")
+            .field("kind", &self.kind)
+            .field("source", &self.source)
+            .finish()
     }
 }
 
@@ -341,12 +367,14 @@ impl<V> StorePlace<V> for Option<V> {
 
 /// `on error => order.failure`: an error route stores the error as it is,
 /// or as its message in a `String` place.
+#[diagnostic::do_not_recommend]
 impl StorePlace<StepError> for String {
     fn store(&mut self, error: StepError) {
         *self = error.to_string();
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl StorePlace<StepError> for Option<String> {
     fn store(&mut self, error: StepError) {
         *self = Some(error.to_string());

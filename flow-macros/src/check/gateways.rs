@@ -9,7 +9,9 @@ use crate::parse::{Condition, Statement};
 /// branch after it could never be taken).
 pub fn xor_has_else_last(model: &Model, errors: &mut Errors) {
     for node in &model.nodes {
-        let Statement::Xor(xor) = node.stmt else { continue };
+        let Statement::Xor(xor) = node.stmt else {
+            continue;
+        };
         let last = xor.branches.len().saturating_sub(1);
         let mut has_else = false;
         for (position, branch) in xor.branches.iter().enumerate() {

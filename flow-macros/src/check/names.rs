@@ -1,7 +1,7 @@
 //! Rules about node names.
 
 use crate::errors::Errors;
-use crate::model::{Model, NodeKind, name_key, variant_name};
+use crate::model::{Model, NodeKind, name_key, variant_name, variant_problem};
 use std::collections::BTreeMap;
 
 /// Node names are unique. (`start` is both a keyword and the start node's
@@ -16,7 +16,11 @@ pub fn unique_names(model: &Model, errors: &mut Errors) {
         match (first_kind, node.kind) {
             (NodeKind::Start, NodeKind::Start) => {}
             (NodeKind::Start, _) | (_, NodeKind::Start) => {
-                let named = if node.kind == NodeKind::Start { &model.nodes[first] } else { node };
+                let named = if node.kind == NodeKind::Start {
+                    &model.nodes[first]
+                } else {
+                    node
+                };
                 errors.push(
                     named.name.span(),
                     "`start` names the start node; give this node another name",
@@ -24,7 +28,10 @@ pub fn unique_names(model: &Model, errors: &mut Errors) {
             }
             _ => errors.push(
                 node.name.span(),
-                format!("the name `{}` is defined more than once; node names must be unique", node.name),
+                format!(
+                    "the name `{}` is defined more than once; node names must be unique",
+                    node.name
+                ),
             ),
         }
     }
@@ -33,11 +40,17 @@ pub fn unique_names(model: &Model, errors: &mut Errors) {
 /// Every edge names a node of this flow. A near miss gets a suggestion.
 pub fn defined_targets(model: &Model, errors: &mut Errors) {
     for edge in &model.edges {
-        if edge.to.is_some() {
+        if edge.to.is_some() || model.is_broken(edge.target) {
             continue;
         }
         let wanted = name_key(edge.target);
-        let message = match edge.suggestion.map(|node| model.nodes[node].name) {
+        // `start` cannot be the target of an edge, so it is never the name meant.
+        let close = edge
+            .suggestion
+            .map(|node| &model.nodes[node])
+            .filter(|node| node.kind != NodeKind::Start)
+            .map(|node| node.name);
+        let message = match close {
             Some(close) => format!(
                 "no node named `{wanted}` in flow `{}`; did you mean `{close}`?",
                 model.def.name
@@ -59,6 +72,16 @@ pub fn distinct_variants(model: &Model, errors: &mut Errors) {
     for (index, node) in model.nodes.iter().enumerate() {
         if model.by_name[&name_key(node.name)] != index {
             continue; // a duplicate name, reported by `unique_names`
+        }
+        if let Some(problem) = variant_problem(node.name) {
+            errors.push(
+                node.name.span(),
+                format!(
+                    "the name `{}` cannot become a variant of `{}Node`: {problem}; rename the node",
+                    node.name, model.def.name
+                ),
+            );
+            continue;
         }
         let variant = variant_name(node.name);
         if let Some(&first) = seen.get(&variant) {

@@ -8,22 +8,42 @@ use crate::model::{Model, NodeKind};
 /// the error lands once per region, on its head (a node nothing else in the
 /// region leads to, or for a region that is one loop, its first node).
 pub fn reachable_from_start(model: &Model, errors: &mut Errors) {
-    let Some(start) = model.nodes.iter().position(|node| node.kind == NodeKind::Start) else {
+    if model.is_incomplete() {
+        return; // a statement did not parse: its edges are unknown
+    }
+    let Some(start) = model
+        .nodes
+        .iter()
+        .position(|node| node.kind == NodeKind::Start)
+    else {
         return; // reported by `start::exactly_one_start`
     };
+    if model.successors(start).next().is_none() {
+        return; // `start` leads nowhere: reported once by `start::one_edge_out_none_in`
+    }
     let reached = reachable_from(model, start);
     let unreached: Vec<usize> = (0..model.nodes.len())
-        .filter(|&n| !reached[n] && model.nodes[n].kind != NodeKind::Start && is_first_definition(model, n))
+        .filter(|&n| {
+            !reached[n] && model.nodes[n].kind != NodeKind::Start && is_first_definition(model, n)
+        })
         .collect();
     let has_unreached_predecessor = |node: usize| {
-        unreached.iter().any(|&other| other != node && model.successors(other).any(|next| next == node))
+        unreached
+            .iter()
+            .any(|&other| other != node && model.successors(other).any(|next| next == node))
     };
-    let heads = unreached.iter().copied().filter(|&n| !has_unreached_predecessor(n));
+    let heads = unreached
+        .iter()
+        .copied()
+        .filter(|&n| !has_unreached_predecessor(n));
     // Regions without a head are loops; take their nodes in source order.
     let mut covered = vec![false; model.nodes.len()];
     let mut report = |node: usize, covered: &mut Vec<bool>| {
         let region = reachable_from(model, node);
-        let cut_off = unreached.iter().filter(|&&n| region[n] && n != node).count();
+        let cut_off = unreached
+            .iter()
+            .filter(|&&n| region[n] && n != node)
+            .count();
         for (index, inside) in region.iter().enumerate() {
             covered[index] |= *inside;
         }
@@ -72,5 +92,8 @@ pub fn reachable_from(model: &Model, from: usize) -> Vec<bool> {
 /// Edges resolve to the first definition of a name, so a duplicate is never
 /// reached; it is reported as a duplicate, not again here.
 fn is_first_definition(model: &Model, index: usize) -> bool {
-    model.by_name.get(&crate::model::name_key(model.nodes[index].name)) == Some(&index)
+    model
+        .by_name
+        .get(&crate::model::name_key(model.nodes[index].name))
+        == Some(&index)
 }

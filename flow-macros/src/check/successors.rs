@@ -10,12 +10,19 @@ pub fn one_successor_per_task(model: &Model, errors: &mut Errors) {
         if node.kind != NodeKind::Task {
             continue;
         }
-        let mut plain = model.out_edges(index).filter(|edge| matches!(edge.kind, EdgeKind::Next));
-        let routes_by_match = model.out_edges(index).any(|edge| matches!(edge.kind, EdgeKind::Arm(_)));
+        let mut plain = model
+            .out_edges(index)
+            .filter(|edge| matches!(edge.kind, EdgeKind::Next));
+        let routes_by_match = model
+            .out_edges(index)
+            .any(|edge| matches!(edge.kind, EdgeKind::Arm(_)));
         if plain.next().is_none() && !routes_by_match {
             errors.push(
                 node.name.span(),
-                format!("task `{}` has no successor; add `-> next_node` before its `;`", node.name),
+                format!(
+                    "task `{}` has no successor; add `-> next_node` before its `;`",
+                    node.name
+                ),
             );
         }
         for extra in plain {

@@ -10,15 +10,25 @@ use std::collections::VecDeque;
 /// traps it (the first of the loop's nodes in source order), naming the loop.
 ///
 /// A node with no way out at all (a task without a successor) is already
-/// reported by `successors`; a node with a misspelt target by `names`. Both
-/// count as able to finish here, so a mistake is never reported twice.
+/// reported by `successors`; a node with a misspelt target by `names`; a node
+/// leading back into `start` by `start`. All count as able to finish here, so
+/// a mistake is never reported twice.
 pub fn every_node_reaches_an_end(model: &Model, errors: &mut Errors) {
-    let Some(start) = model.nodes.iter().position(|node| node.kind == NodeKind::Start) else {
+    if model.is_incomplete() {
+        return; // a statement did not parse: its edges are unknown
+    }
+    let Some(start) = model
+        .nodes
+        .iter()
+        .position(|node| node.kind == NodeKind::Start)
+    else {
         return;
     };
     let reached = reachable_from(model, start);
     let can_finish = can_finish(model);
-    let stuck: Vec<usize> = (0..model.nodes.len()).filter(|&n| reached[n] && !can_finish[n]).collect();
+    let stuck: Vec<usize> = (0..model.nodes.len())
+        .filter(|&n| reached[n] && !can_finish[n])
+        .collect();
 
     let mut explained = vec![false; model.nodes.len()];
     for &node in &stuck {
@@ -39,7 +49,10 @@ pub fn every_node_reaches_an_end(model: &Model, errors: &mut Errors) {
             explained[other] |= *reaches;
         }
         if let Some(cycle) = cycle_through(model, node) {
-            let path: Vec<String> = cycle.iter().map(|&n| model.nodes[n].name.to_string()).collect();
+            let path: Vec<String> = cycle
+                .iter()
+                .map(|&n| model.nodes[n].name.to_string())
+                .collect();
             errors.push(
                 model.nodes[node].name.span(),
                 format!(
@@ -60,6 +73,7 @@ fn can_finish(model: &Model) -> Vec<bool> {
             model.nodes[n].kind == NodeKind::End
                 || model.has_unresolved_edge(n)
                 || model.successors(n).next().is_none()
+                || leads_into_start(model, n)
         })
         .collect();
     // Propagate backwards until nothing changes; flows are small.
@@ -74,6 +88,15 @@ fn can_finish(model: &Model) -> Vec<bool> {
         }
     }
     finishes
+}
+
+/// Does `node` have an edge into `start`? That is reported by
+/// `start::one_edge_out_none_in`, not again as a cycle through `start`.
+fn leads_into_start(model: &Model, node: usize) -> bool {
+    model.out_edges(node).any(|edge| {
+        edge.to
+            .is_some_and(|to| model.nodes[to].kind == NodeKind::Start)
+    })
 }
 
 /// The shortest cycle from `node` back to itself, as `[node, .., node]`.

@@ -2,12 +2,20 @@
 //! of its nodes and where each leads.
 
 use super::graph::{arm_text, source_text};
-use crate::model::{EdgeKind, Model, NodeKind};
+use crate::model::{EdgeKind, Model, NodeKind, name_key};
 use proc_macro2::TokenStream;
 use quote::quote;
 
 pub fn flow_docs(model: &Model) -> TokenStream {
-    let mut lines = vec![
+    // Without a doc comment of its own, the flow still gets a summary line.
+    let summary = model
+        .def
+        .attrs
+        .iter()
+        .all(|attr| !attr.path().is_ident("doc"))
+        .then(|| format!("The `{}` flow.", model.def.name));
+    let mut lines: Vec<String> = summary.into_iter().collect();
+    lines.extend([
         String::new(),
         "# Flow".to_owned(),
         String::new(),
@@ -19,25 +27,31 @@ pub fn flow_docs(model: &Model) -> TokenStream {
         String::new(),
         "| node | kind | leads to |".to_owned(),
         "|---|---|---|".to_owned(),
-    ];
+    ]);
     for (index, node) in model.nodes.iter().enumerate() {
         let leads_to: Vec<String> = model
             .out_edges(index)
             .map(|edge| {
-                let target = format!("`{}`", edge.target);
+                let target = format!("`{}`", name_key(edge.target));
                 match edge.kind {
                     EdgeKind::Next => target,
-                    EdgeKind::When(condition) => format!("{target} if `{}`", source_text(condition)),
+                    EdgeKind::When(condition) => {
+                        format!("{target} if `{}`", source_text(condition))
+                    }
                     EdgeKind::Else => format!("{target} otherwise"),
                     EdgeKind::Arm(arm) => format!("{target} on `{}`", arm_text(arm)),
                     EdgeKind::OnError => format!("{target} on error"),
                 }
             })
             .collect();
-        let leads_to = if node.kind == NodeKind::End { "finishes".to_owned() } else { leads_to.join(", ") };
+        let leads_to = if node.kind == NodeKind::End {
+            "finishes".to_owned()
+        } else {
+            leads_to.join(", ")
+        };
         lines.push(format!(
             "| `{}` | {} | {} |",
-            node.name,
+            name_key(node.name),
             node.kind.keyword(),
             leads_to.replace('|', "\\|")
         ));

@@ -11,18 +11,22 @@ pub fn graph(model: &Model) -> TokenStream {
     let name = model.def.name.to_string();
     let doc = doc_text(&model.def.attrs);
     let nodes = model.nodes.iter().map(|node| {
-        let name = node.name.to_string();
+        let name = crate::model::name_key(node.name);
         let kind = kind_tokens(node.kind);
         let line = node.name.span().start().line as u32;
         let doc = doc_text(node.stmt.docs());
         let policies = match node.stmt {
             Statement::Task(task) => {
-                let policy = policy_tokens(&task.clauses.policy);
+                let policy = &task.clauses.policy;
+                let with_policy = (policy.retry.is_some() || policy.timeout.is_some()).then(|| {
+                    let policy = policy_tokens(policy);
+                    quote!(.with_policy(#policy))
+                });
                 let compensation = task.clauses.compensate.as_ref().map(|compensate| {
                     let policy = policy_tokens(&compensate.policy);
                     quote!(.with_compensation(#policy))
                 });
-                quote!(.with_policy(#policy) #compensation)
+                quote!(#with_policy #compensation)
             }
             _ => TokenStream::new(),
         };
@@ -105,7 +109,9 @@ pub fn arm_text(arm: &MatchArm) -> String {
 pub fn source_text(tokens: &impl ToTokens) -> String {
     let tokens = tokens.to_token_stream();
     let mut spans = tokens.clone().into_iter().map(|tree| tree.span());
-    let joined = spans.next().and_then(|first| spans.fold(Some(first), |acc, span| acc?.join(span)));
+    let joined = spans
+        .next()
+        .and_then(|first| spans.try_fold(first, |acc, span| acc.join(span)));
     joined
         .and_then(|span| span.source_text())
         .map(|text| text.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -119,7 +125,11 @@ pub fn doc_text(attrs: &[Attribute]) -> String {
         .filter(|attr| attr.path().is_ident("doc"))
         .filter_map(|attr| match &attr.meta {
             syn::Meta::NameValue(syn::MetaNameValue {
-                value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }),
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
                 ..
             }) => Some(text.value()),
             _ => None,
@@ -135,7 +145,11 @@ pub fn doc_text(attrs: &[Attribute]) -> String {
 pub fn shape_hash(model: &Model) -> u64 {
     let mut text = String::new();
     for node in &model.nodes {
-        text.push_str(&format!("{} {};", node.kind.keyword(), crate::model::name_key(node.name)));
+        text.push_str(&format!(
+            "{} {};",
+            node.kind.keyword(),
+            crate::model::name_key(node.name)
+        ));
     }
     for edge in &model.edges {
         let kind = edge.kind.keyword();
@@ -148,5 +162,7 @@ pub fn shape_hash(model: &Model) -> u64 {
 fn fnv1a(bytes: &[u8]) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes.iter().fold(OFFSET, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(PRIME))
+    bytes.iter().fold(OFFSET, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(PRIME)
+    })
 }

@@ -27,7 +27,11 @@ pub fn expand(model: &Model) -> TokenStream {
     let graph = graph::graph(model);
     let step_body = step::step_body(model, &names.node, &names.end);
     let mut methods = step::compensate_method(model, &names.node, &model.def.context_type);
-    methods.extend(step::recover_method(model, &names.node, &model.def.context_type));
+    methods.extend(step::recover_method(
+        model,
+        &names.node,
+        &model.def.context_type,
+    ));
     types::items(model.def, &variants, flow_docs, graph, step_body, methods)
 }
 

@@ -73,7 +73,10 @@ fn task_arm(model: &Model, index: usize, task: &TaskStmt, node_enum: &Ident) -> 
             quote!(::flow_runtime::Transition::Next(#node_enum::#target))
         }
         Route::Match { match_token, arms } => {
-            let scrutinee = Ident::new("__flow_value", Span::mixed_site().located_at(match_token.span));
+            let scrutinee = Ident::new(
+                "__flow_value",
+                Span::mixed_site().located_at(match_token.span),
+            );
             let arms = arms.iter().zip(model.out_edges(index)).map(|(arm, edge)| {
                 let pat = &arm.pat;
                 let guard = arm.guard.as_ref().map(|guard| quote!(if #guard));
@@ -127,12 +130,18 @@ fn xor_arm(model: &Model, index: usize, xor: &XorStmt, node_enum: &Ident) -> Tok
 
 /// The body of `Flow::compensate`, or nothing when no task is compensable
 /// (the trait's default then applies).
-pub fn compensate_method(model: &Model, node_enum: &Ident, context_type: &syn::Type) -> TokenStream {
+pub fn compensate_method(
+    model: &Model,
+    node_enum: &Ident,
+    context_type: &syn::Type,
+) -> TokenStream {
     let arms: Vec<TokenStream> = model
         .nodes
         .iter()
         .filter_map(|node| {
-            let Statement::Task(task) = node.stmt else { return None };
+            let Statement::Task(task) = node.stmt else {
+                return None;
+            };
             let compensate = task.clauses.compensate.as_ref()?;
             let variant = variant_ident(node.name);
             let bind = bind_context(model, true);
@@ -151,7 +160,7 @@ pub fn compensate_method(model: &Model, node_enum: &Ident, context_type: &syn::T
     let (node_param, context_param, step_param) = (node_param(), context_param(), step_param());
     let lifetime = syn::Lifetime::new("'__flow", Span::mixed_site());
     quote! {
-        #[allow(unused_variables, clippy::needless_lifetimes)]
+        #[allow(unused_variables, clippy::needless_lifetimes, clippy::needless_borrow, clippy::needless_borrows_for_generic_args)]
         fn compensate<#lifetime>(
             #node_param: #node_enum,
             #context_param: &#lifetime mut #context_type,
@@ -177,7 +186,9 @@ pub fn recover_method(model: &Model, node_enum: &Ident, context_type: &syn::Type
         .iter()
         .enumerate()
         .filter_map(|(index, node)| {
-            let Statement::Task(task) = node.stmt else { return None };
+            let Statement::Task(task) = node.stmt else {
+                return None;
+            };
             let on_error = task.clauses.on_error.as_ref()?;
             let variant = variant_ident(node.name);
             let handler = model
@@ -187,10 +198,11 @@ pub fn recover_method(model: &Model, node_enum: &Ident, context_type: &syn::Type
                 .map(|to| variant_ident(model.nodes[to].name))?;
             let store = on_error.store.as_ref().map(|place| {
                 let name = &model.def.context_name;
+                let store = quote_spanned!(place.span()=> ::flow_runtime::__private::store(&mut #place, #error););
                 quote! {
                     #[allow(unused_mut)]
                     let mut #name = &mut *#context_param;
-                    ::flow_runtime::__private::store(&mut #place, #error);
+                    #store
                 }
             });
             Some(quote! {

@@ -54,14 +54,22 @@ pub fn items(
     let node_variants = variants.iter().map(|v| {
         let (ident, docs) = (&v.ident, &v.docs);
         let default_doc = format!("The node `{}`.", v.name);
-        let doc = if docs.is_empty() { quote!(#[doc = #default_doc]) } else { quote!(#(#docs)*) };
+        let doc = if docs.is_empty() {
+            quote!(#[doc = #default_doc])
+        } else {
+            quote!(#(#docs)*)
+        };
         quote!(#doc #ident,)
     });
     let ends: Vec<&Variant> = variants.iter().filter(|v| v.is_end).collect();
     let end_variants = ends.iter().map(|v| {
         let (ident, docs) = (&v.ident, &v.docs);
         let default_doc = format!("The end `{}`.", v.name);
-        let doc = if docs.is_empty() { quote!(#[doc = #default_doc]) } else { quote!(#(#docs)*) };
+        let doc = if docs.is_empty() {
+            quote!(#[doc = #default_doc])
+        } else {
+            quote!(#(#docs)*)
+        };
         quote!(#doc #ident,)
     });
     let node_idents: Vec<&Ident> = variants.iter().map(|v| &v.ident).collect();
@@ -85,7 +93,11 @@ pub fn items(
     // unmet bound on the user's type in the header.
     let context_assoc = quote_spanned!(context_type_span(def)=> type Context = #context_type;);
     let lifetime = syn::Lifetime::new("'__flow", Span::mixed_site());
-    let (node_param, context_param, step_param) = (super::node_param(), super::context_param(), super::step_param());
+    let (node_param, context_param, step_param) = (
+        super::node_param(),
+        super::context_param(),
+        super::step_param(),
+    );
 
     quote! {
         #(#attrs)*
@@ -136,7 +148,9 @@ pub fn items(
                 const GRAPH: &'static ::flow_runtime::Graph = &#graph;
                 const START: #node = #node::Start;
 
-                #[allow(unused_variables, clippy::needless_lifetimes)]
+                // The context is bound as a reference, so `&order` in a call is
+                // a borrow of a borrow: the documented style, not a mistake.
+                #[allow(unused_variables, clippy::needless_lifetimes, clippy::needless_borrow, clippy::needless_borrows_for_generic_args)]
                 fn step<#lifetime>(
                     #node_param: #node,
                     #context_param: &#lifetime mut #context_type,

@@ -46,8 +46,15 @@ pub struct Retry {
 /// The delay between attempts. With `jitter`, each delay is drawn between
 /// half the nominal delay and the nominal delay.
 pub enum Backoff {
-    Fixed { delay: Duration, jitter: bool },
-    Exponential { initial: Duration, max: Duration, jitter: bool },
+    Fixed {
+        delay: Duration,
+        jitter: bool,
+    },
+    Exponential {
+        initial: Duration,
+        max: Duration,
+        jitter: bool,
+    },
 }
 
 /// `on error => order.failure -> handler`
@@ -67,6 +74,8 @@ pub struct Compensate {
 pub struct Duration {
     pub millis: u64,
     pub span: Span,
+    /// Already reported as malformed; no further check applies.
+    pub malformed: bool,
 }
 
 const KEYWORDS: [&str; 5] = ["retry", "backoff", "timeout", "on", "compensate"];
@@ -80,32 +89,56 @@ pub fn at_clause(cursor: Cursor) -> bool {
 
 /// Is the input at a clause keyword?
 pub fn peek_clause(input: ParseStream) -> bool {
-    input.cursor().ident().is_some_and(|(ident, _)| KEYWORDS.iter().any(|keyword| ident == keyword))
+    input
+        .cursor()
+        .ident()
+        .is_some_and(|(ident, _)| KEYWORDS.iter().any(|keyword| ident == keyword))
 }
 
 /// Parses one clause into `clauses`. `node` names the statement for messages.
-pub fn parse_clause(input: ParseStream, clauses: &mut Clauses, node: &Ident, errors: &mut Errors) -> syn::Result<()> {
+pub fn parse_clause(
+    input: ParseStream,
+    clauses: &mut Clauses,
+    node: &Ident,
+    errors: &mut Errors,
+) -> syn::Result<()> {
     let keyword: Ident = input.parse()?;
     match keyword.to_string().as_str() {
-        "retry" | "timeout" | "backoff" => parse_policy_clause(input, &keyword, &mut clauses.policy, node, errors),
+        "retry" | "timeout" | "backoff" => {
+            parse_policy_clause(input, &keyword, &mut clauses.policy, node, errors)
+        }
         "on" => {
             let error_kw: Ident = input.parse()?;
             if error_kw != "error" {
-                return Err(syn::Error::new(error_kw.span(), "expected `on error -> node`"));
+                return Err(syn::Error::new(
+                    error_kw.span(),
+                    "expected `on error -> node`",
+                ));
             }
             let mut store = None;
             if input.peek(Token![=>]) {
                 input.parse::<Token![=>]>()?;
-                let tokens = take_until(input, |cursor| is_pair(cursor, '-', '>') || is_punct(cursor, ';'));
-                store = Some(super::parse_place(tokens, error_kw.span())?);
+                let tokens = take_until(input, |cursor| {
+                    is_pair(cursor, '-', '>') || is_punct(cursor, ';')
+                });
+                store = Some(super::parse_place(
+                    tokens,
+                    error_kw.span(),
+                    super::here(input),
+                )?);
             }
             if !input.peek(Token![->]) {
-                return Err(input.error("expected `->` and the node that handles the error: `on error -> handler`"));
+                return Err(input.error(
+                    "expected `->` and the node that handles the error: `on error -> handler`",
+                ));
             }
             input.parse::<Token![->]>()?;
             let target = super::parse_target(input)?;
             if clauses.on_error.is_some() {
-                errors.push(keyword.span(), format!("task `{node}` has more than one `on error` route; keep one"));
+                errors.push(
+                    keyword.span(),
+                    format!("task `{node}` has more than one `on error` route; keep one"),
+                );
             }
             clauses.on_error = Some(OnError { store, target });
             Ok(())
@@ -115,21 +148,32 @@ pub fn parse_clause(input: ParseStream, clauses: &mut Clauses, node: &Ident, err
                 at_clause(cursor) || is_pair(cursor, '-', '>') || is_punct(cursor, ';')
             });
             if tokens.is_empty() {
-                return Err(syn::Error::new(keyword.span(), "expected the call that undoes this task after `compensate`"));
+                return Err(syn::Error::new(
+                    keyword.span(),
+                    "expected the call that undoes this task after `compensate`",
+                ));
             }
-            let call: Expr = syn::parse2(tokens)?;
+            let call: Expr = super::parse_piece(tokens, super::here(input))?;
             let mut policy = Policy::default();
-            while input.cursor().ident().is_some_and(|(ident, _)| ident == "retry" || ident == "timeout" || ident == "backoff") {
+            while input.cursor().ident().is_some_and(|(ident, _)| {
+                ident == "retry" || ident == "timeout" || ident == "backoff"
+            }) {
                 let keyword: Ident = input.parse()?;
                 parse_policy_clause(input, &keyword, &mut policy, node, errors)?;
             }
             if clauses.compensate.is_some() {
-                errors.push(keyword.span(), format!("task `{node}` has more than one `compensate` clause; keep one"));
+                errors.push(
+                    keyword.span(),
+                    format!("task `{node}` has more than one `compensate` clause; keep one"),
+                );
             }
             clauses.compensate = Some(Compensate { call, policy });
             Ok(())
         }
-        _ => Err(syn::Error::new(keyword.span(), "expected a clause: `retry`, `timeout`, `on error` or `compensate`")),
+        _ => Err(syn::Error::new(
+            keyword.span(),
+            "expected a clause: `retry`, `timeout`, `on error` or `compensate`",
+        )),
     }
 }
 
@@ -142,9 +186,9 @@ fn parse_policy_clause(
 ) -> syn::Result<()> {
     match keyword.to_string().as_str() {
         "retry" => {
-            let count: LitInt = input
-                .parse()
-                .map_err(|error| syn::Error::new(error.span(), "expected how many times to retry: `retry 3`"))?;
+            let count: LitInt = input.parse().map_err(|error| {
+                syn::Error::new(error.span(), "expected how many times to retry: `retry 3`")
+            })?;
             let retries = match count.base10_parse::<u32>() {
                 Ok(0) => {
                     errors.push(
@@ -155,28 +199,44 @@ fn parse_policy_clause(
                 }
                 Ok(retries) => retries,
                 Err(_) => {
-                    errors.push(count.span(), "expected a whole number of retries, like `retry 3`");
+                    errors.push(
+                        count.span(),
+                        "expected a whole number of retries, like `retry 3`",
+                    );
                     0
                 }
             };
-            let backoff = if input.cursor().ident().is_some_and(|(ident, _)| ident == "backoff") {
+            let backoff = if input
+                .cursor()
+                .ident()
+                .is_some_and(|(ident, _)| ident == "backoff")
+            {
                 input.parse::<Ident>()?;
                 Some(parse_backoff(input, errors)?)
             } else {
                 None
             };
             if policy.retry.is_some() {
-                errors.push(keyword.span(), format!("`retry` is given twice for `{node}`; keep one"));
+                errors.push(
+                    keyword.span(),
+                    format!("`retry` is given twice for `{node}`; keep one"),
+                );
             }
             policy.retry = Some(Retry { retries, backoff });
         }
         "timeout" => {
             let duration = parse_duration(input, errors)?;
-            if duration.millis == 0 {
-                errors.push(duration.span, "a zero `timeout` fails every attempt; give a positive duration");
+            if duration.millis == 0 && !duration.malformed {
+                errors.push(
+                    duration.span,
+                    "a zero `timeout` fails every attempt; give a positive duration",
+                );
             }
             if policy.timeout.is_some() {
-                errors.push(keyword.span(), format!("`timeout` is given twice for `{node}`; keep one"));
+                errors.push(
+                    keyword.span(),
+                    format!("`timeout` is given twice for `{node}`; keep one"),
+                );
             }
             policy.timeout = Some(duration);
         }
@@ -193,24 +253,37 @@ fn parse_policy_clause(
 }
 
 fn parse_backoff(input: ParseStream, errors: &mut Errors) -> syn::Result<Backoff> {
-    let kind: Ident = input
-        .parse()
-        .map_err(|error| syn::Error::new(error.span(), "expected `fixed(DELAY)` or `exponential(INITIAL, MAX)`"))?;
+    let kind: Ident = input.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "expected `fixed(DELAY)` or `exponential(INITIAL, MAX)`",
+        )
+    })?;
     let args;
     parenthesized!(args in input);
     let backoff = match kind.to_string().as_str() {
         "fixed" => {
             let delay = parse_duration(&args, errors)?;
-            Backoff::Fixed { delay, jitter: false }
+            Backoff::Fixed {
+                delay,
+                jitter: false,
+            }
         }
         "exponential" => {
             let initial = parse_duration(&args, errors)?;
             args.parse::<Token![,]>()?;
             let max = parse_duration(&args, errors)?;
-            if max.millis < initial.millis {
-                errors.push(max.span, "the maximum delay of `exponential` is shorter than its initial delay");
+            if max.millis < initial.millis && !max.malformed && !initial.malformed {
+                errors.push(
+                    max.span,
+                    "the maximum delay of `exponential` is shorter than its initial delay",
+                );
             }
-            Backoff::Exponential { initial, max, jitter: false }
+            Backoff::Exponential {
+                initial,
+                max,
+                jitter: false,
+            }
         }
         _ => {
             return Err(syn::Error::new(
@@ -222,12 +295,19 @@ fn parse_backoff(input: ParseStream, errors: &mut Errors) -> syn::Result<Backoff
     if !args.is_empty() {
         return Err(args.error("unexpected argument to the backoff"));
     }
-    let jitter = input.cursor().ident().is_some_and(|(ident, _)| ident == "jitter");
+    let jitter = input
+        .cursor()
+        .ident()
+        .is_some_and(|(ident, _)| ident == "jitter");
     if jitter {
         input.parse::<Ident>()?;
     }
     Ok(match backoff {
-        Backoff::Exponential { initial, max, .. } => Backoff::Exponential { initial, max, jitter },
+        Backoff::Exponential { initial, max, .. } => Backoff::Exponential {
+            initial,
+            max,
+            jitter,
+        },
         Backoff::Fixed { delay, .. } => Backoff::Fixed { delay, jitter },
     })
 }
@@ -237,8 +317,15 @@ pub fn parse_duration(input: ParseStream, errors: &mut Errors) -> syn::Result<Du
     const HINT: &str = "like `100ms`, `5s`, `2m` or `1h`";
     if input.peek(syn::LitFloat) {
         let literal: syn::LitFloat = input.parse()?;
-        errors.push(literal.span(), format!("malformed duration `{literal}`: use a whole number with a unit, {HINT}"));
-        return Ok(Duration { millis: 0, span: literal.span() });
+        errors.push(
+            literal.span(),
+            format!("malformed duration `{literal}`: use a whole number with a unit, {HINT}"),
+        );
+        return Ok(Duration {
+            millis: 0,
+            span: literal.span(),
+            malformed: true,
+        });
     }
     let literal: LitInt = input
         .parse()
@@ -253,11 +340,26 @@ pub fn parse_duration(input: ParseStream, errors: &mut Errors) -> syn::Result<Du
     };
     let millis = unit_millis.and_then(|unit| literal.base10_parse::<u64>().ok()?.checked_mul(unit));
     match millis {
-        Some(millis) => Ok(Duration { millis, span }),
+        Some(millis) => Ok(Duration {
+            millis,
+            span,
+            malformed: false,
+        }),
         None => {
-            let problem = if literal.suffix().is_empty() { "has no unit" } else { "is not a duration" };
-            errors.push(span, format!("malformed duration `{literal}`: it {problem}; write one {HINT}"));
-            Ok(Duration { millis: 0, span })
+            let problem = if literal.suffix().is_empty() {
+                "has no unit"
+            } else {
+                "is not a duration"
+            };
+            errors.push(
+                span,
+                format!("malformed duration `{literal}`: it {problem}; write one {HINT}"),
+            );
+            Ok(Duration {
+                millis: 0,
+                span,
+                malformed: true,
+            })
         }
     }
 }

@@ -51,13 +51,23 @@ pub struct FlowDef {
     /// conditions see the current invocation (instance, node, iteration).
     pub step_param: Option<(Ident, Type)>,
     pub statements: Vec<Statement>,
+    /// Statements that failed to parse but whose keyword and name could be
+    /// read (`task pay = <garbage>;`). Their names still count as defined,
+    /// so one syntax error is not reported again as a missing node.
+    pub broken: Vec<BrokenStmt>,
+}
+
+/// The keyword and name of a statement that did not parse.
+pub struct BrokenStmt {
+    pub keyword: Ident,
+    pub name: Ident,
 }
 
 /// One statement of the flow body.
 pub enum Statement {
     Start(StartStmt),
     End(EndStmt),
-    Task(TaskStmt),
+    Task(Box<TaskStmt>),
     Xor(XorStmt),
 }
 
@@ -93,7 +103,10 @@ pub enum Route {
     /// `-> next` (a valid task has exactly one; the check reports the others).
     Edges(Vec<Ident>),
     /// `-> match { Pattern => node, ... }` over the step's `Ok` value.
-    Match { match_token: Token![match], arms: Vec<MatchArm> },
+    Match {
+        match_token: Token![match],
+        arms: Vec<MatchArm>,
+    },
 }
 
 /// One arm of a task's `-> match { ... }` routing.
@@ -117,7 +130,7 @@ pub struct XorBranch {
 }
 
 pub enum Condition {
-    When(Expr),
+    When(Box<Expr>),
     Else(Token![else]),
 }
 
@@ -150,8 +163,12 @@ impl Statement {
 /// there and the fallback can emit the flow's items; syntax errors go to
 /// `errors`.
 pub fn parse_flow(tokens: TokenStream, errors: &mut Errors) -> Option<FlowDef> {
-    let parser = |input: ParseStream| parse_flow_def(input, errors);
-    match syn::parse::Parser::parse2(parser, tokens) {
+    let parser = |input: ParseStream| {
+        let content;
+        parenthesized!(content in input);
+        parse_flow_def(&content, errors)
+    };
+    match syn::parse::Parser::parse2(parser, spanned_at_end(tokens, None)) {
         Ok(def) => Some(def),
         Err(error) => {
             errors.push_syn(error);
@@ -202,19 +219,34 @@ fn parse_flow_def(input: ParseStream, errors: &mut Errors) -> syn::Result<FlowDe
     let body;
     braced!(body in input);
     if !input.is_empty() {
-        return Err(input.error("unexpected tokens after the flow body; one `flow!` defines one flow"));
+        return Err(
+            input.error("unexpected tokens after the flow body; one `flow!` defines one flow")
+        );
     }
     let mut statements = Vec::new();
+    let mut broken = Vec::new();
     while !body.is_empty() {
+        let start = body.fork();
         match parse_statement(&body, errors) {
             Ok(statement) => statements.push(statement),
             Err(error) => {
                 errors.push_syn(error);
-                skip_statement(&body);
+                broken.extend(broken_statement(&start));
+                let advanced = body.cursor() != start.cursor();
+                skip_statement(&body, advanced);
             }
         }
     }
-    Ok(FlowDef { attrs, vis, name, context_name, context_type, step_param, statements })
+    Ok(FlowDef {
+        attrs,
+        vis,
+        name,
+        context_name,
+        context_type,
+        step_param,
+        statements,
+        broken,
+    })
 }
 
 fn parse_statement(input: ParseStream, errors: &mut Errors) -> syn::Result<Statement> {
@@ -238,18 +270,18 @@ fn parse_statement(input: ParseStream, errors: &mut Errors) -> syn::Result<State
         let token = parse_keyword_ident(input)?;
         let edges = parse_edges(input)?;
         reject_clauses(input, &token, "`start` does no work", errors)?;
-        input.parse::<Token![;]>()?;
+        end_statement(input, edges.last().unwrap_or(&token).span())?;
         Ok(Statement::Start(StartStmt { token, edges }))
     } else if lookahead.peek(kw::end) {
         input.parse::<kw::end>()?;
         let name = parse_node_name(input, "end")?;
         let edges = parse_edges(input)?;
         reject_clauses(input, &name, "an `end` does no work", errors)?;
-        input.parse::<Token![;]>()?;
+        end_statement(input, edges.last().unwrap_or(&name).span())?;
         Ok(Statement::End(EndStmt { docs, name, edges }))
     } else if lookahead.peek(kw::task) {
         input.parse::<kw::task>()?;
-        parse_task(input, docs, errors).map(Statement::Task)
+        parse_task(input, docs, errors).map(|task| Statement::Task(Box::new(task)))
     } else if lookahead.peek(kw::xor) {
         input.parse::<kw::xor>()?;
         parse_xor(input, docs, errors).map(Statement::Xor)
@@ -299,30 +331,53 @@ pub(crate) fn parse_target(input: ParseStream) -> syn::Result<Ident> {
 
 /// Clauses after a node that is not a task: reported (the node's kind is
 /// `what`), then skipped so the statement still defines its node.
-fn reject_clauses(input: ParseStream, node: &Ident, what: &str, errors: &mut Errors) -> syn::Result<()> {
+fn reject_clauses(
+    input: ParseStream,
+    node: &Ident,
+    what: &str,
+    errors: &mut Errors,
+) -> syn::Result<()> {
     while clauses::peek_clause(input) {
-        let keyword = input.cursor().ident().map(|(ident, _)| ident).expect("peeked");
+        let keyword = input
+            .cursor()
+            .ident()
+            .map(|(ident, _)| ident)
+            .expect("peeked");
         errors.push(
             keyword.span(),
-            format!("`{keyword}` only applies to tasks: {what} that could fail, be retried or be undone"),
+            format!(
+                "`{keyword}` only applies to tasks: {what} that could fail, be retried or be undone"
+            ),
         );
         clauses::parse_clause(input, &mut Clauses::default(), node, &mut Errors::new())?;
     }
     Ok(())
 }
 
-fn parse_task(input: ParseStream, docs: Vec<Attribute>, errors: &mut Errors) -> syn::Result<TaskStmt> {
+fn parse_task(
+    input: ParseStream,
+    docs: Vec<Attribute>,
+    errors: &mut Errors,
+) -> syn::Result<TaskStmt> {
     let name = parse_node_name(input, "task")?;
     let eq: Token![=] = input.parse().map_err(|_| {
-        input.error(format!("expected `=` and the step to call: `task {name} = steps::{name}(..)`"))
+        input.error(format!(
+            "expected `=` and the step to call: `task {name} = steps::{name}(..)`"
+        ))
     })?;
     let call_tokens = take_until(input, |cursor| {
-        is_pair(cursor, '=', '>') || is_pair(cursor, '-', '>') || is_punct(cursor, ';') || clauses::at_clause(cursor)
+        is_pair(cursor, '=', '>')
+            || is_pair(cursor, '-', '>')
+            || is_punct(cursor, ';')
+            || clauses::at_clause(cursor)
     });
     if call_tokens.is_empty() {
-        return Err(syn::Error::new(eq.span, "expected the step to call after `=`"));
+        return Err(syn::Error::new(
+            eq.span,
+            "expected the step to call after `=`",
+        ));
     }
-    let call: Expr = syn::parse2(call_tokens)?;
+    let call: Expr = parse_piece(call_tokens, here(input))?;
 
     let mut store = None;
     if input.peek(Token![=>]) {
@@ -330,7 +385,7 @@ fn parse_task(input: ParseStream, docs: Vec<Attribute>, errors: &mut Errors) -> 
         let place_tokens = take_until(input, |cursor| {
             is_pair(cursor, '-', '>') || is_punct(cursor, ';') || clauses::at_clause(cursor)
         });
-        store = Some(parse_place(place_tokens, arrow.spans[1])?);
+        store = Some(parse_place(place_tokens, arrow.spans[1], here(input))?);
     }
 
     let mut clauses = Clauses::default();
@@ -343,24 +398,7 @@ fn parse_task(input: ParseStream, docs: Vec<Attribute>, errors: &mut Errors) -> 
         let match_token: Token![match] = input.parse()?;
         let body;
         braced!(body in input);
-        let mut arms = Vec::new();
-        while !body.is_empty() {
-            let pat = Pat::parse_multi_with_leading_vert(&body)?;
-            let guard = if body.peek(Token![if]) {
-                body.parse::<Token![if]>()?;
-                let guard_tokens = take_until(&body, |cursor| is_pair(cursor, '=', '>'));
-                Some(syn::parse2::<Expr>(guard_tokens)?)
-            } else {
-                None
-            };
-            body.parse::<Token![=>]>()?;
-            let target = parse_target(&body)?;
-            arms.push(MatchArm { pat, guard, target });
-            if body.is_empty() {
-                break;
-            }
-            body.parse::<Token![,]>()?;
-        }
+        let arms = within(&body, parse_match_arms)?;
         if arms.is_empty() {
             return Err(syn::Error::new(
                 match_token.span,
@@ -375,19 +413,56 @@ fn parse_task(input: ParseStream, docs: Vec<Attribute>, errors: &mut Errors) -> 
     while clauses::peek_clause(input) {
         clauses::parse_clause(input, &mut clauses, &name, errors)?;
     }
-    input.parse::<Token![;]>()?;
-    Ok(TaskStmt { docs, name, call, store, clauses, route })
+    let last = match &route {
+        Route::Edges(edges) => edges.last().map(Ident::span),
+        Route::Match { .. } => None,
+    };
+    end_statement(input, last.unwrap_or_else(|| here(input)))?;
+    Ok(TaskStmt {
+        docs,
+        name,
+        call,
+        store,
+        clauses,
+        route,
+    })
 }
 
-/// The place after `=>` (`order.stock`); `after` is where it was expected.
-fn parse_place(tokens: TokenStream, after: Span) -> syn::Result<Expr> {
-    if tokens.is_empty() {
-        return Err(syn::Error::new(after, "expected a place in the context after `=>`, like `order.stock`"));
+fn parse_match_arms(body: ParseStream) -> syn::Result<Vec<MatchArm>> {
+    let mut arms = Vec::new();
+    while !body.is_empty() {
+        let pat = Pat::parse_multi_with_leading_vert(body)?;
+        let guard = if body.peek(Token![if]) {
+            body.parse::<Token![if]>()?;
+            let guard_tokens = take_until(body, |cursor| is_pair(cursor, '=', '>'));
+            Some(parse_piece::<Expr>(guard_tokens, here(body))?)
+        } else {
+            None
+        };
+        body.parse::<Token![=>]>()?;
+        let target = parse_target(body)?;
+        arms.push(MatchArm { pat, guard, target });
+        if body.is_empty() {
+            break;
+        }
+        body.parse::<Token![,]>()?;
     }
-    let place: Expr = syn::parse2(tokens)?;
-    if !is_place(&place) {
+    Ok(arms)
+}
+
+/// The place after `=>` (`order.stock`); `after` is where it was expected,
+/// `end` the token that ended it.
+pub(crate) fn parse_place(tokens: TokenStream, after: Span, end: Span) -> syn::Result<Expr> {
+    if tokens.is_empty() {
         return Err(syn::Error::new(
-            place.span(),
+            after,
+            "expected a place in the context after `=>`, like `order.stock`",
+        ));
+    }
+    let place: Expr = parse_piece(tokens, end)?;
+    if !is_place(&place) {
+        return Err(syn::Error::new_spanned(
+            &place,
             "`=>` stores a value into a place of the context, like `order.stock`; this is not a place",
         ));
     }
@@ -400,36 +475,49 @@ fn routes_by_match(input: ParseStream) -> bool {
     fork.parse::<Token![->]>().is_ok() && fork.peek(Token![match])
 }
 
-fn parse_xor(input: ParseStream, docs: Vec<Attribute>, errors: &mut Errors) -> syn::Result<XorStmt> {
-    let name = parse_node_name(input, "xor")?;
-    let body;
-    braced!(body in input);
+fn parse_xor_branches(body: ParseStream) -> syn::Result<Vec<XorBranch>> {
     let mut branches = Vec::new();
     while !body.is_empty() {
         let condition = if body.peek(Token![else]) {
             Condition::Else(body.parse()?)
         } else {
-            let tokens = take_until(&body, |cursor| is_pair(cursor, '=', '>') || is_punct(cursor, ','));
+            let tokens = take_until(body, |cursor| {
+                is_pair(cursor, '=', '>') || is_punct(cursor, ',')
+            });
             if tokens.is_empty() {
                 return Err(body.error("expected a `bool` condition or `else`"));
             }
-            Condition::When(syn::parse2(tokens)?)
+            Condition::When(Box::new(parse_piece(tokens, here(body))?))
         };
         if !body.peek(Token![=>]) {
             return Err(body.error("expected `=>` and the node this branch leads to"));
         }
         body.parse::<Token![=>]>()?;
-        let target = parse_target(&body)?;
+        let target = parse_target(body)?;
         branches.push(XorBranch { condition, target });
         if body.is_empty() {
             break;
         }
         body.parse::<Token![,]>()?;
     }
+    Ok(branches)
+}
+
+fn parse_xor(
+    input: ParseStream,
+    docs: Vec<Attribute>,
+    errors: &mut Errors,
+) -> syn::Result<XorStmt> {
+    let name = parse_node_name(input, "xor")?;
+    let body;
+    braced!(body in input);
+    let branches = within(&body, parse_xor_branches)?;
     if branches.is_empty() {
         return Err(syn::Error::new(
             name.span(),
-            format!("`xor` gateway `{name}` has no branches; add `condition => node` branches and an `else`"),
+            format!(
+                "`xor` gateway `{name}` has no branches; add `condition => node` branches and an `else`"
+            ),
         ));
     }
     // The closing brace ends the statement; a `;` after it is allowed.
@@ -439,7 +527,83 @@ fn parse_xor(input: ParseStream, docs: Vec<Attribute>, errors: &mut Errors) -> s
     } else if input.peek(Token![;]) {
         input.parse::<Token![;]>()?;
     }
-    Ok(XorStmt { docs, name, branches })
+    Ok(XorStmt {
+        docs,
+        name,
+        branches,
+    })
+}
+
+/// Wraps `tokens` in a group spanned at `end` (default: their last token),
+/// so that syn's "unexpected end of input" lands on a real token instead of
+/// on the whole macro invocation.
+fn spanned_at_end(tokens: TokenStream, end: Option<Span>) -> TokenStream {
+    let last = tokens.clone().into_iter().last().map(|tree| tree.span());
+    let mut group = proc_macro2::Group::new(Delimiter::Parenthesis, tokens);
+    group.set_span(end.or(last).unwrap_or_else(Span::call_site));
+    TokenTree::Group(group).into()
+}
+
+/// Parses a piece of a statement that was cut out with [`take_until`]: an
+/// incomplete piece is reported at `end`, the token that ended it.
+pub(crate) fn parse_piece<T: Parse>(tokens: TokenStream, end: Span) -> syn::Result<T> {
+    let parser = |input: ParseStream| {
+        let content;
+        parenthesized!(content in input);
+        let piece: T = content.parse()?;
+        if !content.is_empty() {
+            return Err(content.error("unexpected token"));
+        }
+        Ok(piece)
+    };
+    syn::parse::Parser::parse2(parser, spanned_at_end(tokens, Some(end)))
+}
+
+/// The span of the token the input is at (the one that ended a piece).
+pub(crate) fn here(input: ParseStream) -> Span {
+    input.cursor().span()
+}
+
+/// Runs `parse` over the content of a group; on an error, consumes the rest
+/// of the content so syn does not report "unexpected token" again for it.
+fn within<T>(
+    content: ParseStream,
+    parse: impl FnOnce(ParseStream) -> syn::Result<T>,
+) -> syn::Result<T> {
+    let result = parse(content);
+    if result.is_err() {
+        let _ = content.step(|cursor| {
+            let mut rest = *cursor;
+            while let Some((_, next)) = rest.token_tree() {
+                rest = next;
+            }
+            Ok(((), rest))
+        });
+    }
+    result
+}
+
+/// The `;` that ends a statement. When it is missing before the next
+/// statement (or the end of the flow), the error lands on `last`, the last
+/// token of the statement, rather than on the next statement's keyword.
+fn end_statement(input: ParseStream, last: Span) -> syn::Result<()> {
+    if input.peek(Token![;]) {
+        input.parse::<Token![;]>()?;
+        return Ok(());
+    }
+    let next_is_statement = input.is_empty()
+        || input
+            .cursor()
+            .ident()
+            .is_some_and(|(ident, _)| starts_statement(&ident));
+    if next_is_statement {
+        Err(syn::Error::new(
+            last,
+            "expected `;` after this, to end the statement",
+        ))
+    } else {
+        Err(input.error("expected `;`"))
+    }
 }
 
 /// Is `expr` something a value can be assigned to?
@@ -462,8 +626,10 @@ pub(crate) fn take_until(input: ParseStream, stop: impl Fn(Cursor) -> bool) -> T
             let mut tokens = TokenStream::new();
             let mut after_path_separator = false;
             while let Some((tree, next)) = rest.token_tree() {
-                // `order.retry` and `steps::timeout` are not clauses.
-                if !after_path_separator && stop(rest) {
+                // `order.retry` and `steps::timeout` are not clauses, and
+                // neither is a first token: `timeout(&order)` is a call.
+                let first_ident = tokens.is_empty() && rest.ident().is_some();
+                if !after_path_separator && !first_ident && stop(rest) {
                     break;
                 }
                 after_path_separator = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '.' || p.as_char() == ':');
@@ -491,21 +657,26 @@ pub(crate) fn is_pair(cursor: Cursor, first: char, second: char) -> bool {
 
 /// Skips the rest of a statement that failed to parse: up to and including
 /// the next top-level `;`, or up to the next keyword that starts a statement.
-fn skip_statement(input: ParseStream) {
+///
+/// `advanced` says whether the failed statement consumed anything; if it did
+/// not, at least one token is skipped so parsing always moves on.
+fn skip_statement(input: ParseStream, advanced: bool) {
     let _ = input.step(|cursor| {
         let mut rest = *cursor;
-        let mut first = true;
+        let mut first = !advanced;
         while let Some((tree, next)) = rest.token_tree() {
             match &tree {
                 TokenTree::Punct(punct) if punct.as_char() == ';' => return Ok(((), next)),
-                TokenTree::Ident(ident) if !first && starts_statement(ident) => return Ok(((), rest)),
+                TokenTree::Ident(ident) if !first && starts_statement(ident) => {
+                    return Ok(((), rest));
+                }
                 TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
                     // An `xor` body ends its statement.
                     rest = next;
-                    if let Some((punct, after)) = rest.punct() {
-                        if punct.as_char() == ';' {
-                            rest = after;
-                        }
+                    if let Some((punct, after)) = rest.punct()
+                        && punct.as_char() == ';'
+                    {
+                        rest = after;
                     }
                     return Ok(((), rest));
                 }
@@ -518,8 +689,22 @@ fn skip_statement(input: ParseStream) {
     });
 }
 
+/// The keyword and name of a statement that failed to parse, if they can
+/// be read: `task NAME`, `xor NAME`, `end NAME`.
+fn broken_statement(input: ParseStream) -> Option<BrokenStmt> {
+    input.call(Attribute::parse_outer).ok()?;
+    let keyword: Ident = input.parse().ok()?;
+    if !["task", "xor", "end"].iter().any(|known| keyword == known) {
+        return None;
+    }
+    let name: Ident = input.parse().ok()?;
+    Some(BrokenStmt { keyword, name })
+}
+
 fn starts_statement(ident: &Ident) -> bool {
-    ["start", "end", "task", "xor"].iter().any(|keyword| ident == keyword)
+    ["start", "end", "task", "xor"]
+        .iter()
+        .any(|keyword| ident == keyword)
 }
 
 impl Parse for FlowDef {

@@ -7,15 +7,22 @@ use crate::graph::NodeKind;
 use crate::journal::Event;
 use crate::policy::Policy;
 use crate::step::{Step, StepError};
+use futures::FutureExt;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::panic::AssertUnwindSafe;
-use futures::FutureExt;
 
 /// Runs `node` until it moves on or fails for good (retries exhausted, or a
 /// permanent error).
-pub(super) async fn run_node<F: Flow>(run: &mut Run<F>, node: F::Node, iteration: u32) -> Transition<F> {
-    let is_task = F::GRAPH.nodes().get(node.index()).is_some_and(|info| info.kind() == NodeKind::Task);
+pub(super) async fn run_node<F: Flow>(
+    run: &mut Run<F>,
+    node: F::Node,
+    iteration: u32,
+) -> Transition<F> {
+    let is_task = F::GRAPH
+        .nodes()
+        .get(node.index())
+        .is_some_and(|info| info.kind() == NodeKind::Task);
     if !is_task {
         // Gateways, `start` and ends do no work: nothing to retry or time out.
         let step = step::<F>(run, node, iteration, 1);
@@ -33,7 +40,12 @@ pub(super) async fn run_node<F: Flow>(run: &mut Run<F>, node: F::Node, iteration
             Ok(moved_on) => return moved_on,
         };
         let retry_in = next_delay(policy, &error, attempt, seed(run, node, iteration));
-        run.record(Event::AttemptFailed { node, attempt, error: error.to_string(), retry_in });
+        run.record(Event::AttemptFailed {
+            node,
+            attempt,
+            error: error.to_string(),
+            retry_in,
+        });
         let Some(wait) = retry_in else {
             return Transition::Fail(error);
         };
@@ -44,13 +56,25 @@ pub(super) async fn run_node<F: Flow>(run: &mut Run<F>, node: F::Node, iteration
 }
 
 fn step<F: Flow>(run: &Run<F>, node: F::Node, iteration: u32, attempt: u32) -> Step {
-    Step::new(run.instance, F::GRAPH.name(), node.name(), iteration, attempt)
+    Step::new(
+        run.instance,
+        F::GRAPH.name(),
+        node.name(),
+        iteration,
+        attempt,
+    )
 }
 
 /// The wait before the next attempt, or `None` if there is none.
-pub(super) fn next_delay(policy: Policy, error: &StepError, attempt: u32, seed: u64) -> Option<std::time::Duration> {
+pub(super) fn next_delay(
+    policy: Policy,
+    error: &StepError,
+    attempt: u32,
+    seed: u64,
+) -> Option<std::time::Duration> {
     let retry = policy.retry()?;
-    (!error.is_permanent() && attempt <= retry.retries()).then(|| retry.backoff().delay(attempt, seed))
+    (!error.is_permanent() && attempt <= retry.retries())
+        .then(|| retry.backoff().delay(attempt, seed))
 }
 
 /// Decorrelates jitter between instances, nodes and visits.
@@ -63,7 +87,10 @@ pub(super) fn seed<F: Flow>(run: &Run<F>, node: F::Node, iteration: u32) -> u64 
 /// Runs one attempt: a panic inside is caught and becomes a permanent
 /// failure; past the policy's timeout the future is dropped and the attempt
 /// fails with a timeout error.
-pub(super) async fn guarded<T>(attempt: impl Future<Output = T>, policy: Policy) -> Result<T, StepError> {
+pub(super) async fn guarded<T>(
+    attempt: impl Future<Output = T>,
+    policy: Policy,
+) -> Result<T, StepError> {
     let caught = AssertUnwindSafe(attempt).catch_unwind();
     let finished = match policy.timeout() {
         Some(limit) => match tokio::time::timeout(limit, caught).await {

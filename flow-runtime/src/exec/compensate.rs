@@ -15,7 +15,10 @@ pub(super) async fn unwind<F: Flow>(run: &mut Run<F>) -> Compensation<F::Node> {
     while let Some(done) = run.completed.pop() {
         match undo(run, done).await {
             Ok(()) => {
-                run.record(Event::Compensated { node: done.node, iteration: done.iteration });
+                run.record(Event::Compensated {
+                    node: done.node,
+                    iteration: done.iteration,
+                });
                 report.compensated.push(done);
             }
             Err(error) => {
@@ -33,11 +36,23 @@ pub(super) async fn unwind<F: Flow>(run: &mut Run<F>) -> Compensation<F::Node> {
 /// visit it undoes, so it sees the same idempotency key.
 async fn undo<F: Flow>(run: &mut Run<F>, done: Done<F::Node>) -> Result<(), StepError> {
     let Done { node, iteration } = done;
-    let policy = F::GRAPH.nodes()[node.index()].compensation().unwrap_or_default();
+    let policy = F::GRAPH.nodes()[node.index()]
+        .compensation()
+        .unwrap_or_default();
     let mut attempt = 1;
     loop {
-        run.record(Event::CompensationAttempt { node, iteration, attempt });
-        let step = Step::new(run.instance, F::GRAPH.name(), node.name(), iteration, attempt);
+        run.record(Event::CompensationAttempt {
+            node,
+            iteration,
+            attempt,
+        });
+        let step = Step::new(
+            run.instance,
+            F::GRAPH.name(),
+            node.name(),
+            iteration,
+            attempt,
+        );
         let error = match guarded(F::compensate(node, &mut run.context, &step), policy).await {
             Ok(Ok(())) => return Ok(()),
             Ok(Err(error)) | Err(error) => error,

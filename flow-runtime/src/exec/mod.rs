@@ -8,7 +8,9 @@ use crate::flow::{EndId, Flow, NodeId, Transition};
 use crate::history::{Path, Visit};
 use crate::instance::{CancelRequest, Instance, InstanceId};
 use crate::journal::{Event, Journal};
-use crate::outcome::{Cancelled, Cause, Compensation, CompensationFailed, Completed, Done, Failed, Outcome};
+use crate::outcome::{
+    Cancelled, Cause, Compensation, CompensationFailed, Completed, Done, Failed, Outcome,
+};
 use std::time::SystemTime;
 use tokio::sync::watch;
 use tracing::Instrument;
@@ -41,10 +43,9 @@ use tracing::Instrument;
 /// # }
 /// ```
 pub async fn run<F: Flow>(context: F::Context) -> Outcome<F> {
-    let (_keep, cancel) = watch::channel(None);
     let instance = InstanceId::next();
     let span = tracing::info_span!("flow", flow = F::GRAPH.name(), instance = %instance);
-    drive::<F>(instance, context, cancel).instrument(span).await
+    drive::<F>(instance, context, None).instrument(span).await
 }
 
 /// Starts one instance of `F` on the current tokio runtime and returns its
@@ -58,7 +59,7 @@ pub fn start<F: Flow>(context: F::Context) -> Instance<F> {
     let (sender, cancel) = watch::channel(None);
     let instance = InstanceId::next();
     let span = tracing::info_span!("flow", flow = F::GRAPH.name(), instance = %instance);
-    let task = tokio::spawn(drive::<F>(instance, context, cancel).instrument(span));
+    let task = tokio::spawn(drive::<F>(instance, context, Some(cancel)).instrument(span));
     Instance::new(instance, sender, task)
 }
 
@@ -68,28 +69,40 @@ struct Run<F: Flow> {
     context: F::Context,
     path: Path<F::Node>,
     journal: Journal<F::Node>,
+    /// When the instance started, on tokio's clock and on the wall clock.
     started: tokio::time::Instant,
+    started_at: SystemTime,
     /// Completed visits of compensable tasks, in order of completion.
     completed: Vec<Done<F::Node>>,
 }
 
 impl<F: Flow> Run<F> {
+    /// Time since the start, and the wall-clock time it stands for: one
+    /// clock read.
+    fn now(&self) -> (std::time::Duration, SystemTime) {
+        let elapsed = self.started.elapsed();
+        (elapsed, self.started_at + elapsed)
+    }
+
     fn record(&mut self, event: Event<F::Node>) {
-        self.journal.push(self.started.elapsed(), event);
+        let (elapsed, at) = self.now();
+        self.journal.push(elapsed, at, event);
     }
 }
 
 async fn drive<F: Flow>(
     instance: InstanceId,
     context: F::Context,
-    mut cancel: watch::Receiver<Option<CancelRequest>>,
+    mut cancel: Option<watch::Receiver<Option<CancelRequest>>>,
 ) -> Outcome<F> {
+    let nodes = F::GRAPH.nodes().len();
     let mut run = Run::<F> {
         instance,
         context,
-        path: Path::with_capacity(F::GRAPH.nodes().len()),
-        journal: Journal::new(),
+        path: Path::with_capacity(nodes),
+        journal: Journal::with_capacity(nodes * 3),
         started: tokio::time::Instant::now(),
+        started_at: SystemTime::now(),
         completed: Vec::new(),
     };
     // Per-node visit counters: the iteration a step is told, allocated once.
@@ -103,15 +116,25 @@ async fn drive<F: Flow>(
             }
             None => 1,
         };
-        run.path.push(Visit { node, elapsed: run.started.elapsed(), at: SystemTime::now() });
-        run.record(Event::Entered { node, iteration });
+        let (elapsed, at) = run.now();
+        run.path.push(Visit { node, elapsed, at });
+        run.journal
+            .push(elapsed, at, Event::Entered { node, iteration });
         let span = tracing::info_span!("step", node = node.name(), iteration);
-        let transition = tokio::select! {
-            biased;
-            request = cancelled(&mut cancel) => {
-                return cancel_run(run, node, request).await;
+        let transition = match cancel.as_mut() {
+            // Only a started instance has a handle that can cancel it.
+            None => {
+                attempt::run_node(&mut run, node, iteration)
+                    .instrument(span)
+                    .await
             }
-            transition = attempt::run_node(&mut run, node, iteration).instrument(span) => transition,
+            Some(cancel) => tokio::select! {
+                biased;
+                request = cancelled(cancel) => {
+                    return cancel_run(run, node, request).await;
+                }
+                transition = attempt::run_node(&mut run, node, iteration).instrument(span) => transition,
+            },
         };
         match transition {
             Transition::Next(next) => {
@@ -123,8 +146,20 @@ async fn drive<F: Flow>(
             Transition::End(end) => {
                 tracing::debug!(end = end.name(), "instance completed");
                 run.record(Event::Completed { end: end.name() });
-                let Run { instance, context, path, journal, .. } = run;
-                return Outcome::Completed(Completed { instance, end, context, path, journal });
+                let Run {
+                    instance,
+                    context,
+                    path,
+                    journal,
+                    ..
+                } = run;
+                return Outcome::Completed(Completed {
+                    instance,
+                    end,
+                    context,
+                    path,
+                    journal,
+                });
             }
             Transition::Fail(error) => {
                 let message = error.to_string();
@@ -136,7 +171,10 @@ async fn drive<F: Flow>(
                     }
                     Err(error) => {
                         tracing::warn!(node = node.name(), %error, "step failed");
-                        run.record(Event::Failed { node, error: message });
+                        run.record(Event::Failed {
+                            node,
+                            error: message,
+                        });
                         return fail_run(run, node, error).await;
                     }
                 }
@@ -146,7 +184,10 @@ async fn drive<F: Flow>(
 }
 
 fn is_compensable<F: Flow>(node: F::Node) -> bool {
-    F::GRAPH.nodes().get(node.index()).is_some_and(|info| info.compensation().is_some())
+    F::GRAPH
+        .nodes()
+        .get(node.index())
+        .is_some_and(|info| info.compensation().is_some())
 }
 
 /// Resolves when cancellation is requested; never if the handle is gone.
@@ -163,30 +204,80 @@ async fn cancelled(cancel: &mut watch::Receiver<Option<CancelRequest>>) -> Cance
 
 async fn fail_run<F: Flow>(mut run: Run<F>, node: F::Node, error: crate::StepError) -> Outcome<F> {
     let compensation = compensate::unwind(&mut run).await;
-    let Run { instance, context, path, journal, .. } = run;
+    let Run {
+        instance,
+        context,
+        path,
+        journal,
+        ..
+    } = run;
     if compensation.failed.is_some() {
         let cause = Cause::StepFailed { node, error };
-        Outcome::CompensationFailed(CompensationFailed { instance, cause, context, path, journal, compensation })
+        Outcome::CompensationFailed(CompensationFailed {
+            instance,
+            cause,
+            context,
+            path,
+            journal,
+            compensation,
+        })
     } else {
-        Outcome::Failed(Failed { instance, node, error, context, path, journal, compensation })
+        Outcome::Failed(Failed {
+            instance,
+            node,
+            error,
+            context,
+            path,
+            journal,
+            compensation,
+        })
     }
 }
 
 async fn cancel_run<F: Flow>(mut run: Run<F>, node: F::Node, request: CancelRequest) -> Outcome<F> {
     tracing::info!(node = node.name(), reason = %request.reason, "instance cancelled");
-    run.record(Event::Cancelled { reason: request.reason.clone(), compensate: request.compensate });
+    run.record(Event::Cancelled {
+        reason: request.reason.clone(),
+        compensate: request.compensate,
+    });
     let compensation = if request.compensate {
         compensate::unwind(&mut run).await
     } else {
         let not_compensated = run.completed.drain(..).rev().collect();
-        Compensation { not_compensated, ..Compensation::default() }
+        Compensation {
+            not_compensated,
+            ..Compensation::default()
+        }
     };
-    let Run { instance, context, path, journal, .. } = run;
+    let Run {
+        instance,
+        context,
+        path,
+        journal,
+        ..
+    } = run;
     if compensation.failed.is_some() {
-        let cause = Cause::Cancelled { reason: request.reason };
-        Outcome::CompensationFailed(CompensationFailed { instance, cause, context, path, journal, compensation })
+        let cause = Cause::Cancelled {
+            reason: request.reason,
+        };
+        Outcome::CompensationFailed(CompensationFailed {
+            instance,
+            cause,
+            context,
+            path,
+            journal,
+            compensation,
+        })
     } else {
         let reason = request.reason;
-        Outcome::Cancelled(Cancelled { instance, reason, node, context, path, journal, compensation })
+        Outcome::Cancelled(Cancelled {
+            instance,
+            reason,
+            node,
+            context,
+            path,
+            journal,
+            compensation,
+        })
     }
 }

@@ -1,0 +1,104 @@
+//! Snapshots of what `flow!` writes, pretty-printed so a reviewer can read
+//! the generated code in `src/tests/snapshots/`. Record new snapshots with
+//! `INSTA_UPDATE=always cargo test -p flow-macros`, then read them.
+
+use super::{compile_errors, lex, parse_file, run_pipeline};
+
+/// The pipeline's output for `source`, as formatted Rust.
+fn expand(source: &str) -> String {
+    let output = run_pipeline(lex(source)).expect("the pipeline does not panic");
+    prettyplease::unparse(&parse_file(&output))
+}
+
+/// Like [`expand`], for a flow that must pass every check.
+fn expand_valid(source: &str) -> String {
+    let output = run_pipeline(lex(source)).expect("the pipeline does not panic");
+    let errors: Vec<String> = compile_errors(&output)
+        .iter()
+        .map(|error| error.describe())
+        .collect();
+    assert_eq!(errors, Vec::<String>::new(), "the flow should be valid");
+    prettyplease::unparse(&parse_file(&output))
+}
+
+#[test]
+fn linear_flow() {
+    insta::assert_snapshot!(expand_valid(
+        "flow Signup(user: User) {
+            start -> validate;
+            task validate = steps::validate(&user) -> welcome;
+            task welcome = steps::send_welcome(&user.email).await -> done;
+            end done;
+        }"
+    ));
+}
+
+#[test]
+fn flow_with_an_xor_and_a_loop() {
+    insta::assert_snapshot!(expand_valid(
+        "pub(crate) flow Delivery(parcel: Parcel) {
+            start -> attempt;
+            task attempt = steps::deliver(&parcel) => parcel.attempts -> retry;
+            xor retry {
+                parcel.delivered => delivered,
+                parcel.attempts < 3 => attempt,
+                else => returned,
+            }
+            end delivered;
+            end returned;
+        }"
+    ));
+}
+
+#[test]
+fn flow_with_match_routing_stores_and_docs() {
+    insta::assert_snapshot!(expand_valid(
+        "/// Order fulfilment: large orders need a manager's approval.
+        pub flow OrderProcess(order: Order) {
+            start -> validate;
+
+            /// Rejects orders without items.
+            task validate = steps::validate(&order) -> check_stock;
+
+            task check_stock = steps::check_stock(&order.items) => order.stock -> match {
+                Stock::Available => approval,
+                Stock::OutOfStock(n) if n > 10 => backorder,
+                Stock::OutOfStock(_) | Stock::Discontinued => cancelled,
+            };
+
+            /// Orders above 1000 need a manager.
+            xor approval {
+                order.amount > 1000 => manual_approval,
+                else => pay,
+            }
+
+            task manual_approval = steps::approve(&order) => order.approval -> pay;
+            task pay = steps::charge(&order) => order.payment -> fulfilled;
+            task backorder = steps::backorder(&order) -> backordered;
+
+            /// Paid and shipped.
+            end fulfilled;
+            /// Waiting for stock.
+            end backordered;
+            end cancelled;
+        }"
+    ));
+}
+
+#[test]
+fn fallback_of_a_broken_flow() {
+    // A syntax error (the `=>` without a place), a misspelt target and an
+    // `xor` without `else`: three errors, then the skeleton with every node
+    // that could be read.
+    insta::assert_snapshot!(expand(
+        "/// A broken flow.
+        pub flow Broken(order: Order) {
+            start -> validate;
+            task validate = steps::validate(&order) => -> approval;
+            xor approval { order.amount > 1000 => manual }
+            task manual = steps::approve(&order) -> dnoe;
+            /// Approved.
+            end done;
+        }"
+    ));
+}
