@@ -93,7 +93,9 @@ pub use outcome::{
     Cancelled, Cause, Compensation, CompensationFailed, Completed, Done, Failed, Outcome,
 };
 pub use policy::{Backoff, Policy, Retry};
-pub use step::{BoxError, IntoStepError, Permanent, Step, StepError, StepOutput, StorePlace};
+pub use step::{
+    BoxError, IntoStepError, Permanent, Step, StepError, StepOutput, StoreError, StorePlace,
+};
 
 /// Defines a flow. See the [crate documentation](crate) and the README.
 pub use flow_macros::flow;
@@ -113,17 +115,23 @@ pub mod __private {
     use crate::step::{StepError, StepOutput};
     use std::future::Future;
 
-    /// Requires a task's call to be a `Send` future; an error lands on the
-    /// user's call.
+    /// Requires a task's future to be `Send`; the error lands on the call.
+    /// (Awaiting a call that is not a future is rustc's own error, once.)
     #[inline(always)]
-    pub fn step_future<F: Future + Send>(future: F) -> F {
-        future
+    pub fn require_send<F: Send>(_future: &F) {}
+
+    /// Stores a step's value: `=> order.stock`. The value comes first so
+    /// that its type, not the place's, is inferred first: a mismatch is then
+    /// reported on the place as "cannot store `V` in a place of type `P`".
+    #[inline(always)]
+    pub fn store<V, P: crate::step::StorePlace<V>>(value: V, place: &mut P) {
+        place.store(value);
     }
 
-    /// Stores a step's value: `=> order.stock`.
+    /// Stores a task's error: `on error => order.failure`.
     #[inline(always)]
-    pub fn store<P: crate::step::StorePlace<V>, V>(place: &mut P, value: V) {
-        place.store(value);
+    pub fn store_error<P: crate::step::StoreError>(place: &mut P, error: crate::step::StepError) {
+        place.store_error(error);
     }
 
     /// Splits what a task's call produced into its value or its failure.

@@ -365,18 +365,47 @@ impl<V> StorePlace<V> for Option<V> {
     }
 }
 
-/// `on error => order.failure`: an error route stores the error as it is,
-/// or as its message in a `String` place.
-#[diagnostic::do_not_recommend]
-impl StorePlace<StepError> for String {
-    fn store(&mut self, error: StepError) {
+/// A place of the context that `on error => place` can store a task's
+/// error into: `StepError` or `Option<StepError>` (the error itself), or
+/// `String` or `Option<String>` (its message).
+///
+/// ```
+/// use flow_runtime::{StepError, StoreError};
+///
+/// let mut message: Option<String> = None;
+/// message.store_error(StepError::new("card declined"));
+/// assert_eq!(message.as_deref(), Some("card declined"));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "cannot store a task's error in a place of type `{Self}`",
+    label = "this place has type `{Self}`",
+    note = "`on error => place` stores the `StepError` into a place of type `StepError`, `Option<StepError>`, `String` or `Option<String>`"
+)]
+pub trait StoreError {
+    /// Overwrites the place with `error` (or its message).
+    fn store_error(&mut self, error: StepError);
+}
+
+impl StoreError for StepError {
+    fn store_error(&mut self, error: StepError) {
+        *self = error;
+    }
+}
+
+impl StoreError for Option<StepError> {
+    fn store_error(&mut self, error: StepError) {
+        *self = Some(error);
+    }
+}
+
+impl StoreError for String {
+    fn store_error(&mut self, error: StepError) {
         *self = error.to_string();
     }
 }
 
-#[diagnostic::do_not_recommend]
-impl StorePlace<StepError> for Option<String> {
-    fn store(&mut self, error: StepError) {
+impl StoreError for Option<String> {
+    fn store_error(&mut self, error: StepError) {
         *self = Some(error.to_string());
     }
 }

@@ -65,7 +65,7 @@ fn task_arm(model: &Model, index: usize, task: &TaskStmt, node_enum: &Ident) -> 
     let error = Ident::new("__flow_error", Span::mixed_site());
     let store = task.store.as_ref().map(|place| {
         // Spanned at the place, so a type mismatch underlines what the user wrote.
-        quote_spanned!(place.span()=> ::flow_runtime::__private::store(&mut #place, #value);)
+        quote_spanned!(place.span()=> ::flow_runtime::__private::store(#value, &mut #place);)
     });
     let route = match &task.route {
         Route::Edges(_) => {
@@ -198,7 +198,8 @@ pub fn recover_method(model: &Model, node_enum: &Ident, context_type: &syn::Type
                 .map(|to| variant_ident(model.nodes[to].name))?;
             let store = on_error.store.as_ref().map(|place| {
                 let name = &model.def.context_name;
-                let store = quote_spanned!(place.span()=> ::flow_runtime::__private::store(&mut #place, #error););
+                let store =
+                    quote_spanned!(place.span()=> ::flow_runtime::__private::store_error(&mut #place, #error););
                 quote! {
                     #[allow(unused_mut)]
                     let mut #name = &mut *#context_param;
@@ -232,14 +233,25 @@ pub fn recover_method(model: &Model, node_enum: &Ident, context_type: &syn::Type
     }
 }
 
-/// `step_output(step_future(CALL).await)`, spanned at the call so type
-/// errors land on it. `f(..)` and `f(..).await` are both accepted.
+/// `step_output(CALL.await)` with the future required to be `Send`, spanned
+/// at the call so type errors land on it. `f(..)` and `f(..).await` are both
+/// accepted.
 fn awaited_call(call: &Expr) -> TokenStream {
     let future = match call {
         Expr::Await(awaited) => &*awaited.base,
         call => call,
     };
-    quote_spanned! {future.span()=>
-        ::flow_runtime::__private::step_output(::flow_runtime::__private::step_future(#future).await)
-    }
+    // Every token here carries the call's span, hygiene included: rustc
+    // joins the spans of an expression's tokens, and a join across hygiene
+    // contexts falls back to the whole `flow!` invocation. So whatever rustc
+    // reports about the call (not a future, not `Send`, not a `Result`)
+    // underlines the call. The local is defined after the user's expression
+    // is evaluated, so the expression cannot see it.
+    let span = future.span();
+    let bound = Ident::new("__flow_future", span);
+    quote_spanned! {span=> {
+        let #bound = #future;
+        ::flow_runtime::__private::require_send(&#bound);
+        ::flow_runtime::__private::step_output(#bound.await)
+    }}
 }

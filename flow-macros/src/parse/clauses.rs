@@ -259,37 +259,34 @@ fn parse_backoff(input: ParseStream, errors: &mut Errors) -> syn::Result<Backoff
             "expected `fixed(DELAY)` or `exponential(INITIAL, MAX)`",
         )
     })?;
+    if kind != "fixed" && kind != "exponential" {
+        return Err(syn::Error::new(
+            kind.span(),
+            "unknown backoff; use `fixed(DELAY)` or `exponential(INITIAL, MAX)`",
+        ));
+    }
     let args;
     parenthesized!(args in input);
-    let backoff = match kind.to_string().as_str() {
-        "fixed" => {
-            let delay = parse_duration(&args, errors)?;
-            Backoff::Fixed {
-                delay,
-                jitter: false,
-            }
+    let backoff = if kind == "fixed" {
+        let delay = parse_duration(&args, errors)?;
+        Backoff::Fixed {
+            delay,
+            jitter: false,
         }
-        "exponential" => {
-            let initial = parse_duration(&args, errors)?;
-            args.parse::<Token![,]>()?;
-            let max = parse_duration(&args, errors)?;
-            if max.millis < initial.millis && !max.malformed && !initial.malformed {
-                errors.push(
-                    max.span,
-                    "the maximum delay of `exponential` is shorter than its initial delay",
-                );
-            }
-            Backoff::Exponential {
-                initial,
-                max,
-                jitter: false,
-            }
+    } else {
+        let initial = parse_duration(&args, errors)?;
+        args.parse::<Token![,]>()?;
+        let max = parse_duration(&args, errors)?;
+        if max.millis < initial.millis && !max.malformed && !initial.malformed {
+            errors.push(
+                max.span,
+                "the maximum delay of `exponential` is shorter than its initial delay",
+            );
         }
-        _ => {
-            return Err(syn::Error::new(
-                kind.span(),
-                "unknown backoff; use `fixed(DELAY)` or `exponential(INITIAL, MAX)`",
-            ));
+        Backoff::Exponential {
+            initial,
+            max,
+            jitter: false,
         }
     };
     if !args.is_empty() {

@@ -690,11 +690,12 @@ fn skip_statement(input: ParseStream, advanced: bool) {
 }
 
 /// The keyword and name of a statement that failed to parse, if they can
-/// be read: `task NAME`, `xor NAME`, `end NAME`.
+/// be read: `task NAME`, `xor NAME`, `end NAME`, or a misspelt keyword
+/// followed by a name (`taks NAME`), which was meant to define `NAME` too.
 fn broken_statement(input: ParseStream) -> Option<BrokenStmt> {
     input.call(Attribute::parse_outer).ok()?;
     let keyword: Ident = input.parse().ok()?;
-    if !["task", "xor", "end"].iter().any(|known| keyword == known) {
+    if keyword == "start" {
         return None;
     }
     let name: Ident = input.parse().ok()?;

@@ -1,0 +1,19 @@
+use flow_runtime::prelude::*;
+
+struct Order {
+    amount: u32,
+}
+
+async fn validate(order: &Order) -> Result<u32, String> {
+    Ok(order.amount)
+}
+
+flow! {
+    flow EndWithEdge(order: Order) {
+        start -> validate;
+        task validate = validate(&order) -> done;
+        end done -> validate;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,19 @@
+use flow_runtime::prelude::*;
+
+struct Order {
+    amount: u32,
+}
+
+async fn validate(order: &Order) -> Result<u32, String> {
+    Ok(order.amount)
+}
+
+flow! {
+    flow MissingSemicolon(order: Order) {
+        start -> validate;
+        task validate = validate(&order) -> done
+        end done;
+    }
+}
+
+fn main() {}

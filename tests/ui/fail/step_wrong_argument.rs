@@ -1,0 +1,19 @@
+use flow_runtime::prelude::*;
+
+struct Order {
+    amount: u32,
+}
+
+async fn validate(order: &Order) -> Result<u32, String> {
+    Ok(order.amount)
+}
+
+flow! {
+    flow StepWrongArgument(order: Order) {
+        start -> validate;
+        task validate = validate(order.amount) -> done;
+        end done;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,20 @@
+use flow_runtime::prelude::*;
+
+struct Order {
+    amount: u32,
+}
+
+async fn validate(order: &Order) -> Result<u32, String> {
+    Ok(order.amount)
+}
+
+flow! {
+    flow TaskWithTwoSuccessors(order: Order) {
+        start -> validate;
+        task validate = validate(&order) -> pay, done;
+        task pay = validate(&order) -> done;
+        end done;
+    }
+}
+
+fn main() {}
