@@ -573,3 +573,32 @@ async fn cancel_without_compensation_lists_what_was_left() {
     );
     assert_eq!(script.logged(), ["do flight", "do hotel"], "nothing undone");
 }
+
+async fn keyed(script: &Script, step: &Step) -> Result<(), StepError> {
+    script.keys.lock().unwrap().push(format!("{} attempt {}", step.idempotency_key(), step.attempt()));
+    let left = script.failures.load(Ordering::SeqCst);
+    if left > 0 {
+        script.failures.store(left - 1, Ordering::SeqCst);
+        return Err(StepError::new("try again"));
+    }
+    Ok(())
+}
+
+flow! {
+    flow Keyed(ctx: Ctx, step: &Step) {
+        start -> call;
+        task call = keyed(&ctx.script, step) retry 3 -> done;
+        end done;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_idempotency_key_is_the_same_for_every_retry_of_a_visit() {
+    let script = Script::failing(2);
+    let done = Keyed::run(Ctx::new(&script)).await.unwrap();
+    let id = done.instance;
+    assert_eq!(
+        *script.keys.lock().unwrap(),
+        [1, 2, 3].map(|attempt| format!("Keyed/{id}/call/1 attempt {attempt}"))
+    );
+}
