@@ -575,7 +575,11 @@ async fn cancel_without_compensation_lists_what_was_left() {
 }
 
 async fn keyed(script: &Script, step: &Step) -> Result<(), StepError> {
-    script.keys.lock().unwrap().push(format!("{} attempt {}", step.idempotency_key(), step.attempt()));
+    script.keys.lock().unwrap().push(format!(
+        "{} attempt {}",
+        step.idempotency_key(),
+        step.attempt()
+    ));
     let left = script.failures.load(Ordering::SeqCst);
     if left > 0 {
         script.failures.store(left - 1, Ordering::SeqCst);

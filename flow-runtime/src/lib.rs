@@ -113,7 +113,6 @@ pub mod __private {
     pub use serde;
 
     use crate::step::{StepError, StepOutput};
-    use std::future::Future;
 
     /// Requires a task's future to be `Send`; the error lands on the call.
     /// (Awaiting a call that is not a future is rustc's own error, once.)

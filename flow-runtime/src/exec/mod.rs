@@ -204,34 +204,7 @@ async fn cancelled(cancel: &mut watch::Receiver<Option<CancelRequest>>) -> Cance
 
 async fn fail_run<F: Flow>(mut run: Run<F>, node: F::Node, error: crate::StepError) -> Outcome<F> {
     let compensation = compensate::unwind(&mut run).await;
-    let Run {
-        instance,
-        context,
-        path,
-        journal,
-        ..
-    } = run;
-    if compensation.failed.is_some() {
-        let cause = Cause::StepFailed { node, error };
-        Outcome::CompensationFailed(CompensationFailed {
-            instance,
-            cause,
-            context,
-            path,
-            journal,
-            compensation,
-        })
-    } else {
-        Outcome::Failed(Failed {
-            instance,
-            node,
-            error,
-            context,
-            path,
-            journal,
-            compensation,
-        })
-    }
+    stopped(run, node, Cause::StepFailed { node, error }, compensation)
 }
 
 async fn cancel_run<F: Flow>(mut run: Run<F>, node: F::Node, request: CancelRequest) -> Outcome<F> {
@@ -249,6 +222,24 @@ async fn cancel_run<F: Flow>(mut run: Run<F>, node: F::Node, request: CancelRequ
             ..Compensation::default()
         }
     };
+    stopped(
+        run,
+        node,
+        Cause::Cancelled {
+            reason: request.reason,
+        },
+        compensation,
+    )
+}
+
+/// How a stopped instance ends: `CompensationFailed` if a compensation
+/// failed, otherwise what its cause calls for. `at` is where it stopped.
+fn stopped<F: Flow>(
+    run: Run<F>,
+    at: F::Node,
+    cause: Cause<F::Node>,
+    compensation: Compensation<F::Node>,
+) -> Outcome<F> {
     let Run {
         instance,
         context,
@@ -257,27 +248,33 @@ async fn cancel_run<F: Flow>(mut run: Run<F>, node: F::Node, request: CancelRequ
         ..
     } = run;
     if compensation.failed.is_some() {
-        let cause = Cause::Cancelled {
-            reason: request.reason,
-        };
-        Outcome::CompensationFailed(CompensationFailed {
+        return Outcome::CompensationFailed(CompensationFailed {
             instance,
             cause,
             context,
             path,
             journal,
             compensation,
-        })
-    } else {
-        let reason = request.reason;
-        Outcome::Cancelled(Cancelled {
+        });
+    }
+    match cause {
+        Cause::StepFailed { node, error } => Outcome::Failed(Failed {
             instance,
-            reason,
             node,
+            error,
             context,
             path,
             journal,
             compensation,
-        })
+        }),
+        Cause::Cancelled { reason } => Outcome::Cancelled(Cancelled {
+            instance,
+            reason,
+            node: at,
+            context,
+            path,
+            journal,
+            compensation,
+        }),
     }
 }
