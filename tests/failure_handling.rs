@@ -524,8 +524,9 @@ flow! {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn cancel_with_compensation_undoes_completed_steps() {
+/// A started `Booking` with flight and hotel booked, waiting in `confirm`.
+async fn booking_waiting_to_confirm() -> (Script, Arc<AtomicUsize>, flow_runtime::Instance<Booking>)
+{
     let script = Script::failing(0);
     let drops = Arc::new(AtomicUsize::new(0));
     let instance = Booking::start(Waiting {
@@ -533,6 +534,12 @@ async fn cancel_with_compensation_undoes_completed_steps() {
         drops: drops.clone(),
     });
     tokio::time::sleep(Duration::from_secs(5)).await;
+    (script, drops, instance)
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancel_with_compensation_undoes_completed_steps() {
+    let (script, drops, instance) = booking_waiting_to_confirm().await;
     instance.cancel_and_compensate("customer called");
     let cancelled = instance.outcome().await.unwrap_cancelled();
     assert_eq!(cancelled.reason, "customer called");
@@ -554,13 +561,7 @@ async fn cancel_with_compensation_undoes_completed_steps() {
 
 #[tokio::test(start_paused = true)]
 async fn cancel_without_compensation_lists_what_was_left() {
-    let script = Script::failing(0);
-    let drops = Arc::new(AtomicUsize::new(0));
-    let instance = Booking::start(Waiting {
-        script: script.clone(),
-        drops: drops.clone(),
-    });
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (script, drops, instance) = booking_waiting_to_confirm().await;
     instance.cancel("duplicate booking");
     instance.cancel_and_compensate("a second request does not override the first");
     let cancelled = instance.outcome().await.unwrap_cancelled();
