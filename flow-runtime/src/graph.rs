@@ -172,6 +172,15 @@ pub enum NodeKind {
     Task,
     /// `xor NAME { .. }`: takes the first branch whose condition holds.
     Xor,
+    /// `and NAME -> a, b;`: a parallel split; every branch runs, concurrently.
+    And,
+    /// `or NAME { .. }`: an inclusive split; every branch whose condition
+    /// holds runs, concurrently, or the `else` branch if none holds.
+    Or,
+    /// `join NAME -> next;`: waits for the branches of its split.
+    Join,
+    /// `flow NAME = Other(context)`: runs another flow to one of its ends.
+    SubFlow,
 }
 
 impl NodeKind {
@@ -182,6 +191,10 @@ impl NodeKind {
             NodeKind::End => "end",
             NodeKind::Task => "task",
             NodeKind::Xor => "xor",
+            NodeKind::And => "and",
+            NodeKind::Or => "or",
+            NodeKind::Join => "join",
+            NodeKind::SubFlow => "flow",
         }
     }
 }
@@ -220,11 +233,13 @@ impl EdgeInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EdgeLabel {
-    /// `-> next`: the only way out of a `start` or a task.
+    /// `-> next`: the only way out of a `start`, a task or a `join`.
     Next,
-    /// An `xor` branch, with its condition as written.
+    /// A branch of an `and` split, all of which run.
+    Branch,
+    /// An `xor` or `or` branch, with its condition as written.
     When(&'static str),
-    /// An `xor`'s `else` branch.
+    /// An `xor`'s or `or`'s `else` branch.
     Else,
     /// An arm of a task's `-> match { .. }`, with its pattern as written.
     Match(&'static str),
