@@ -8,7 +8,7 @@
 
 use flow_runtime::prelude::flow;
 use flow_runtime::{
-    EdgeInfo, EdgeLabel, EndId, Flow, Graph, NodeId, NodeInfo, NodeKind, Step, StepError,
+    EdgeInfo, EdgeLabel, EndId, Flow, Graph, NodeId, NodeInfo, NodeKind, Scope, Step, StepError,
     Transition,
 };
 use serde::{Deserialize, Serialize};
@@ -112,7 +112,12 @@ impl Flow for ByHand {
     );
     const START: ByHandNode = ByHandNode::Start;
 
-    async fn step<'a>(node: ByHandNode, order: &'a mut Order, _step: &'a Step) -> Transition<Self> {
+    async fn step<'a>(
+        node: ByHandNode,
+        order: &'a mut Order,
+        _step: &'a Step,
+        _scope: &'a Scope<Self>,
+    ) -> Transition<Self> {
         match node {
             ByHandNode::Start => Transition::Next(ByHandNode::Size),
             ByHandNode::Size if order.amount > 0 => Transition::Next(ByHandNode::Pay),

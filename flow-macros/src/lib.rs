@@ -14,6 +14,7 @@ mod expand;
 mod fallback;
 mod model;
 mod parse;
+mod regions;
 
 #[cfg(test)]
 mod tests;

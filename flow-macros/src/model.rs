@@ -30,7 +30,14 @@ pub enum NodeKind {
     Start,
     End,
     Task,
+    /// `flow NAME = Other(..)`: a task that runs another flow.
+    SubFlow,
     Xor,
+    /// `or`: an inclusive split.
+    Or,
+    /// `and`: a parallel split.
+    And,
+    Join,
 }
 
 impl NodeKind {
@@ -40,8 +47,22 @@ impl NodeKind {
             NodeKind::Start => "start",
             NodeKind::End => "end",
             NodeKind::Task => "task",
+            NodeKind::SubFlow => "flow",
             NodeKind::Xor => "xor",
+            NodeKind::Or => "or",
+            NodeKind::And => "and",
+            NodeKind::Join => "join",
         }
+    }
+
+    /// Does the node run a call (a step or a sub-flow)?
+    pub fn is_task(self) -> bool {
+        matches!(self, NodeKind::Task | NodeKind::SubFlow)
+    }
+
+    /// Does the node open a region of concurrent branches?
+    pub fn is_split(self) -> bool {
+        matches!(self, NodeKind::And | NodeKind::Or)
     }
 }
 
@@ -63,9 +84,11 @@ pub struct Edge<'a> {
 pub enum EdgeKind<'a> {
     /// `-> next`
     Next,
-    /// An `xor` branch with its condition.
+    /// A branch of an `and` split.
+    Branch,
+    /// An `xor` or `or` branch with its condition.
     When(&'a Expr),
-    /// An `xor`'s `else` branch.
+    /// An `xor`'s or `or`'s `else` branch.
     Else,
     /// An arm of a task's `-> match { ... }`.
     Arm(&'a MatchArm),
@@ -78,6 +101,7 @@ impl EdgeKind<'_> {
     pub fn keyword(self) -> &'static str {
         match self {
             EdgeKind::Next => "next",
+            EdgeKind::Branch => "branch",
             EdgeKind::When(_) => "when",
             EdgeKind::Else => "else",
             EdgeKind::Arm(_) => "arm",
@@ -194,8 +218,12 @@ fn kind_of(stmt: &Statement) -> NodeKind {
     match stmt {
         Statement::Start(_) => NodeKind::Start,
         Statement::End(_) => NodeKind::End,
+        Statement::Task(task) if task.sub_flow.is_some() => NodeKind::SubFlow,
         Statement::Task(_) => NodeKind::Task,
         Statement::Xor(_) => NodeKind::Xor,
+        Statement::Or(_) => NodeKind::Or,
+        Statement::And(_) => NodeKind::And,
+        Statement::Join(_) => NodeKind::Join,
     }
 }
 
@@ -208,7 +236,12 @@ fn written_edges(stmt: &Statement) -> Vec<(&Ident, EdgeKind<'_>)> {
     }
     match stmt {
         Statement::Start(start) => plain(&start.edges),
-        Statement::End(end) => plain(&end.edges),
+        Statement::End(end) | Statement::Join(end) => plain(&end.edges),
+        Statement::And(split) => split
+            .edges
+            .iter()
+            .map(|target| (target, EdgeKind::Branch))
+            .collect(),
         Statement::Task(task) => {
             let mut edges = match &task.route {
                 Route::Edges(edges) => plain(edges),
@@ -222,7 +255,7 @@ fn written_edges(stmt: &Statement) -> Vec<(&Ident, EdgeKind<'_>)> {
             }
             edges
         }
-        Statement::Xor(xor) => xor
+        Statement::Xor(gateway) | Statement::Or(gateway) => gateway
             .branches
             .iter()
             .map(|branch| {

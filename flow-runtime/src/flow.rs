@@ -1,5 +1,6 @@
 //! The traits that `flow!` implements for every flow.
 
+use crate::exec::Scope;
 use crate::graph::Graph;
 use crate::step::{Step, StepError};
 use serde::Serialize;
@@ -39,11 +40,13 @@ pub trait Flow: Sized + Send + Sync + 'static {
     ///
     /// For a task this calls the step once (the runtime owns retries and
     /// timeouts); for a gateway it evaluates the conditions; for `start` and
-    /// an `end` it only moves on.
+    /// an `end` it only moves on. For an `and` or `or` split it runs the
+    /// branches concurrently, through `scope`, up to their join.
     fn step<'a>(
         node: Self::Node,
         context: &'a mut Self::Context,
         step: &'a Step,
+        scope: &'a Scope<Self>,
     ) -> impl Future<Output = Transition<Self>> + Send + 'a;
 
     /// Undoes a completed task: runs its `compensate` call. `step` is the

@@ -83,6 +83,31 @@ pub enum Event<N> {
         /// The visit undone.
         iteration: u32,
     },
+    /// A branch of an `and` or `or` split started. Branches of one split
+    /// run concurrently; the events of their nodes interleave.
+    BranchStarted {
+        /// The split.
+        split: N,
+        /// The branch's position among the split's edges (0 for the first).
+        branch: usize,
+        /// The branch's first node.
+        node: N,
+    },
+    /// A branch reached its split's `join`.
+    BranchFinished {
+        /// The split.
+        split: N,
+        /// The branch's position among the split's edges.
+        branch: usize,
+    },
+    /// A branch was cancelled, its running step dropped, because another
+    /// branch of the same split failed.
+    BranchCancelled {
+        /// The split.
+        split: N,
+        /// The branch's position among the split's edges.
+        branch: usize,
+    },
     /// The instance reached an `end`.
     Completed {
         /// The end's name.
@@ -191,6 +216,17 @@ impl<N: NodeId> fmt::Display for Event<N> {
                 }
             }
             Event::Compensated { node, .. } => write!(f, "compensated {}", node.name()),
+            Event::BranchStarted {
+                split,
+                branch,
+                node,
+            } => write!(f, "{} branch {branch} started at {}", split.name(), node.name()),
+            Event::BranchFinished { split, branch } => {
+                write!(f, "{} branch {branch} finished", split.name())
+            }
+            Event::BranchCancelled { split, branch } => {
+                write!(f, "{} branch {branch} cancelled", split.name())
+            }
             Event::Completed { end } => write!(f, "completed at {end}"),
         }
     }

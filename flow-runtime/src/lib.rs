@@ -83,7 +83,7 @@ mod outcome;
 mod policy;
 mod step;
 
-pub use exec::{run, start};
+pub use exec::{Scope, SubFlowFailed, run, start};
 pub use flow::{EndId, Flow, NodeId, Transition};
 pub use graph::{EdgeInfo, EdgeLabel, Graph, NodeInfo, NodeKind};
 pub use history::{Path, Visit};
@@ -131,6 +131,33 @@ pub mod __private {
     #[inline(always)]
     pub fn store_error<P: crate::step::StoreError>(place: &mut P, error: crate::step::StepError) {
         place.store_error(error);
+    }
+
+    pub use crate::exec::{BranchFuture, Settled, TaskRun};
+
+    /// Boxes a branch of a split, so branches of different types can be
+    /// joined; the branch must be `Send`, like the instance.
+    #[inline(always)]
+    pub fn branch<'a>(
+        branch: impl std::future::Future<Output = Result<(), StepError>> + Send + 'a,
+    ) -> BranchFuture<'a> {
+        Box::pin(branch)
+    }
+
+    /// Runs flow `S` to one of its ends as a step of another flow.
+    pub async fn sub_flow<S: crate::Flow>(
+        context: S::Context,
+    ) -> Result<crate::outcome::Completed<S>, StepError> {
+        crate::exec::sub_flow::<S>(context).await
+    }
+
+    /// The error of a node that runs inside a branch when it is asked to
+    /// run on its own: its split runs it.
+    #[cold]
+    pub fn runs_in_branch(node: &'static str) -> StepError {
+        StepError::new(crate::Permanent(format!(
+            "node `{node}` runs inside a branch of a split, not on its own"
+        )))
     }
 
     /// Splits what a task's call produced into its value or its failure.

@@ -6,12 +6,15 @@ use crate::parse::{Condition, Statement};
 
 /// An `xor` takes the first branch whose condition holds, so it needs an
 /// `else` for when none does, and the `else` must be its last branch (a
-/// branch after it could never be taken).
+/// branch after it could never be taken). An `or` takes every branch whose
+/// condition holds, and its `else` (last too) is the default for when none
+/// does.
 pub fn xor_has_else_last(model: &Model, errors: &mut Errors) {
     for node in &model.nodes {
-        let Statement::Xor(xor) = node.stmt else {
+        let (Statement::Xor(xor) | Statement::Or(xor)) = node.stmt else {
             continue;
         };
+        let keyword = node.kind.keyword();
         let last = xor.branches.len().saturating_sub(1);
         let mut has_else = false;
         for (position, branch) in xor.branches.iter().enumerate() {
@@ -21,7 +24,7 @@ pub fn xor_has_else_last(model: &Model, errors: &mut Errors) {
                     errors.push(
                         token.span,
                         format!(
-                            "`else` must be the last branch of `xor` gateway `{}`; the branches after it could never be taken",
+                            "`else` must be the last branch of `{keyword}` gateway `{}`; the branches after it could never be taken",
                             xor.name
                         ),
                     );
@@ -32,7 +35,7 @@ pub fn xor_has_else_last(model: &Model, errors: &mut Errors) {
             errors.push(
                 xor.name.span(),
                 format!(
-                    "`xor` gateway `{}` has no `else` branch; add `else => node` as its last branch for when no condition holds",
+                    "`{keyword}` gateway `{}` has no `else` branch; add `else => node` as its last branch for when no condition holds",
                     xor.name
                 ),
             );

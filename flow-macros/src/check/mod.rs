@@ -10,6 +10,7 @@ mod ends;
 mod gateways;
 mod names;
 mod reachability;
+mod soundness;
 mod start;
 mod successors;
 mod termination;
@@ -33,4 +34,5 @@ pub fn check(model: &Model, errors: &mut Errors) {
     gateways::xor_has_else_last(model, errors);
     reachability::reachable_from_start(model, errors);
     termination::every_node_reaches_an_end(model, errors);
+    soundness::regions_are_sound(model, errors);
 }

@@ -3,13 +3,19 @@
 use crate::errors::Errors;
 use crate::model::{EdgeKind, Model, NodeKind};
 
-/// A task has exactly one plain successor, or routes on its result with
-/// `-> match`. Only gateways branch.
+/// A task (or sub-flow call) has exactly one plain successor, or routes on
+/// its result with `-> match`. So does a `join`. Only gateways and splits
+/// branch.
 pub fn one_successor_per_task(model: &Model, errors: &mut Errors) {
     for (index, node) in model.nodes.iter().enumerate() {
-        if node.kind != NodeKind::Task {
+        if !node.kind.is_task() && node.kind != NodeKind::Join {
             continue;
         }
+        let what = match node.kind {
+            NodeKind::Join => "`join`",
+            NodeKind::SubFlow => "sub-flow call",
+            _ => "task",
+        };
         let mut plain = model
             .out_edges(index)
             .filter(|edge| matches!(edge.kind, EdgeKind::Next));
@@ -20,7 +26,7 @@ pub fn one_successor_per_task(model: &Model, errors: &mut Errors) {
             errors.push(
                 node.name.span(),
                 format!(
-                    "task `{}` has no successor; add `-> next_node` before its `;`",
+                    "{what} `{}` has no successor; add `-> next_node` before its `;`",
                     node.name
                 ),
             );
@@ -29,7 +35,7 @@ pub fn one_successor_per_task(model: &Model, errors: &mut Errors) {
             errors.push(
                 extra.target.span(),
                 format!(
-                    "task `{}` has more than one successor; a task leads to exactly one node, to branch lead it to an `xor` gateway",
+                    "{what} `{}` has more than one successor; it leads to exactly one node, to branch lead it to an `xor` gateway or an `and` split",
                     node.name
                 ),
             );

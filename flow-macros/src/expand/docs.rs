@@ -35,6 +35,7 @@ pub fn flow_docs(model: &Model) -> TokenStream {
                 let target = format!("`{}`", name_key(edge.target));
                 match edge.kind {
                     EdgeKind::Next => target,
+                    EdgeKind::Branch => format!("{target} (in parallel)"),
                     EdgeKind::When(condition) => {
                         format!("{target} if `{}`", source_text(condition))
                     }
@@ -46,6 +47,8 @@ pub fn flow_docs(model: &Model) -> TokenStream {
             .collect();
         let leads_to = if node.kind == NodeKind::End {
             "finishes".to_owned()
+        } else if node.kind == NodeKind::Or {
+            format!("each of {}, concurrently", leads_to.join(", "))
         } else {
             leads_to.join(", ")
         };

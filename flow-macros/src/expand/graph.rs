@@ -48,12 +48,17 @@ fn kind_tokens(kind: NodeKind) -> TokenStream {
         NodeKind::End => quote!(::flow_runtime::NodeKind::End),
         NodeKind::Task => quote!(::flow_runtime::NodeKind::Task),
         NodeKind::Xor => quote!(::flow_runtime::NodeKind::Xor),
+        NodeKind::SubFlow => quote!(::flow_runtime::NodeKind::SubFlow),
+        NodeKind::Or => quote!(::flow_runtime::NodeKind::Or),
+        NodeKind::And => quote!(::flow_runtime::NodeKind::And),
+        NodeKind::Join => quote!(::flow_runtime::NodeKind::Join),
     }
 }
 
 fn label_tokens(kind: EdgeKind) -> TokenStream {
     match kind {
         EdgeKind::Next => quote!(::flow_runtime::EdgeLabel::Next),
+        EdgeKind::Branch => quote!(::flow_runtime::EdgeLabel::Branch),
         EdgeKind::When(condition) => {
             let text = source_text(condition);
             quote!(::flow_runtime::EdgeLabel::When(#text))

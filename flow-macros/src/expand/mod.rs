@@ -53,3 +53,7 @@ pub(crate) fn context_param() -> Ident {
 pub(crate) fn step_param() -> Ident {
     Ident::new("__flow_step", Span::mixed_site())
 }
+
+pub(crate) fn scope_param() -> Ident {
+    Ident::new("__flow_scope", Span::mixed_site())
+}

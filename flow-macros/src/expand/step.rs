@@ -4,9 +4,10 @@
 //! takes their spans, so rustc reports a wrong argument, a non-`bool`
 //! condition or a mistyped `=> place` on the user's own tokens.
 
-use super::{context_param, node_param, step_param, variant_ident};
-use crate::model::Model;
-use crate::parse::{Condition, Route, Statement, TaskStmt, XorStmt};
+use super::{context_param, node_param, scope_param, step_param, variant_ident};
+use crate::model::{EdgeKind, Model, name_key};
+use crate::parse::{Condition, GatewayStmt, Route, Statement, TaskStmt};
+use crate::regions::Regions;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -14,17 +15,55 @@ use syn::{Expr, Ident};
 
 pub fn step_body(model: &Model, node_enum: &Ident, end_enum: &Ident) -> TokenStream {
     let node_param = node_param();
+    let regions = crate::regions::analyse(model);
+    let in_branch = regions.branch_nodes();
+    let code = Code {
+        model,
+        regions: &regions,
+        node_enum,
+    };
     let arms = model.nodes.iter().enumerate().map(|(index, node)| {
         let variant = variant_ident(node.name);
         let next = |target: usize| {
             let target = variant_ident(model.nodes[target].name);
             quote!(::flow_runtime::Transition::Next(#node_enum::#target))
         };
-        let body = match node.stmt {
-            Statement::End(_) => quote!(::flow_runtime::Transition::End(#end_enum::#variant)),
-            Statement::Start(_) => first_target(model, index).map(next).unwrap_or_default(),
-            Statement::Task(task) => task_arm(model, index, task, node_enum),
-            Statement::Xor(xor) => xor_arm(model, index, xor, node_enum),
+        let body = if in_branch.contains(&index) {
+            // Run by its branch, inside the split's step; never on its own.
+            let name = name_key(node.name);
+            quote!(::flow_runtime::Transition::Fail(::flow_runtime::__private::runs_in_branch(#name)))
+        } else {
+            match node.stmt {
+                Statement::End(_) => quote!(::flow_runtime::Transition::End(#end_enum::#variant)),
+                Statement::Start(_) | Statement::Join(_) => {
+                    first_target(model, index).map(next).unwrap_or_default()
+                }
+                Statement::Task(task) => {
+                    let bind = bind_context(model, true);
+                    let attempt = code.task_attempt(index, task);
+                    quote!(#bind #attempt)
+                }
+                Statement::Xor(xor) => {
+                    let bind = bind_context(model, false);
+                    let choice = code.xor_choice(index, xor, |target| {
+                        quote!(::flow_runtime::Transition::Next(#node_enum::#target))
+                    });
+                    quote!(#bind #choice)
+                }
+                Statement::And(_) | Statement::Or(_) => {
+                    let bind = bind_context(model, true);
+                    let region = code.region(index);
+                    let join = next(regions.by_split[&index].join);
+                    let error = Ident::new("__flow_error", Span::mixed_site());
+                    quote! {
+                        #bind
+                        match #region {
+                            ::core::result::Result::Ok(()) => #join,
+                            ::core::result::Result::Err(#error) => ::flow_runtime::Transition::Fail(#error),
+                        }
+                    }
+                }
+            }
         };
         quote!(#node_enum::#variant => { #body })
     });
@@ -47,10 +86,7 @@ fn first_target(model: &Model, node: usize) -> Option<usize> {
 fn bind_context(model: &Model, mutable: bool) -> TokenStream {
     let name = &model.def.context_name;
     let context = context_param();
-    let step = model.def.step_param.as_ref().map(|(step_name, step_type)| {
-        let param = step_param();
-        quote!(#[allow(unused_variables)] let #step_name: #step_type = #param;)
-    });
+    let step = bind_step(model, &step_param());
     if mutable {
         quote!(#[allow(unused_variables, unused_mut)] let mut #name = &mut *#context; #step)
     } else {
@@ -58,73 +94,276 @@ fn bind_context(model: &Model, mutable: bool) -> TokenStream {
     }
 }
 
-fn task_arm(model: &Model, index: usize, task: &TaskStmt, node_enum: &Ident) -> TokenStream {
-    let bind = bind_context(model, true);
-    let call = awaited_call(&task.call);
-    let value = Ident::new("__flow_value", Span::mixed_site());
-    let error = Ident::new("__flow_error", Span::mixed_site());
-    let store = task.store.as_ref().map(|place| {
-        // Spanned at the place, so a type mismatch underlines what the user wrote.
-        quote_spanned!(place.span()=> ::flow_runtime::__private::store(#value, &mut #place);)
-    });
-    let route = match &task.route {
-        Route::Edges(_) => {
-            let target = first_target(model, index).map(|t| variant_ident(model.nodes[t].name));
-            quote!(::flow_runtime::Transition::Next(#node_enum::#target))
-        }
-        Route::Match { match_token, arms } => {
-            let scrutinee = Ident::new(
-                "__flow_value",
-                Span::mixed_site().located_at(match_token.span),
-            );
-            let arms = arms.iter().zip(model.out_edges(index)).map(|(arm, edge)| {
-                let pat = &arm.pat;
-                let guard = arm.guard.as_ref().map(|guard| quote!(if #guard));
-                let target = edge.to.map(|t| variant_ident(model.nodes[t].name));
-                quote!(#pat #guard => #node_enum::#target,)
-            });
-            let next = Ident::new("__flow_next", Span::mixed_site());
-            let matched = quote_spanned!(match_token.span=> match &#scrutinee { #(#arms)* });
-            return quote! {
-                #bind
-                match #call {
-                    ::core::result::Result::Ok(#value) => {
-                        let #next = #matched;
-                        #store
-                        ::flow_runtime::Transition::Next(#next)
-                    }
-                    ::core::result::Result::Err(#error) => ::flow_runtime::Transition::Fail(#error),
-                }
-            };
-        }
+/// `let step: &Step = #value;` if the flow names the step info.
+fn bind_step(model: &Model, value: &dyn quote::ToTokens) -> TokenStream {
+    let Some((step_name, step_type)) = model.def.step_param.as_ref() else {
+        return TokenStream::new();
     };
-    quote! {
-        #bind
-        match #call {
-            ::core::result::Result::Ok(#value) => {
-                #store
-                #route
-            }
-            ::core::result::Result::Err(#error) => ::flow_runtime::Transition::Fail(#error),
-        }
-    }
+    quote!(#[allow(unused_variables)] let #step_name: #step_type = #value;)
 }
 
-fn xor_arm(model: &Model, index: usize, xor: &XorStmt, node_enum: &Ident) -> TokenStream {
-    let bind = bind_context(model, false);
-    let mut conditions = TokenStream::new();
-    let mut otherwise = TokenStream::new();
-    for (branch, edge) in xor.branches.iter().zip(model.out_edges(index)) {
-        let target = edge.to.map(|t| variant_ident(model.nodes[t].name));
-        let next = quote!(::flow_runtime::Transition::Next(#node_enum::#target));
-        match &branch.condition {
-            Condition::When(condition) => conditions.extend(quote!(if #condition { #next } else)),
-            Condition::Else(_) => otherwise = next,
+/// Generates the code of nodes, given the flow's regions.
+struct Code<'m, 'a> {
+    model: &'m Model<'a>,
+    regions: &'m Regions,
+    node_enum: &'m Ident,
+}
+
+impl Code<'_, '_> {
+    fn variant(&self, node: usize) -> TokenStream {
+        let node_enum = self.node_enum;
+        let variant = variant_ident(self.model.nodes[node].name);
+        quote!(#node_enum::#variant)
+    }
+
+    /// One attempt of a task: calls the step (or runs the sub-flow), stores
+    /// the value, routes, and evaluates to the `Transition`. The context is
+    /// already bound under the user's name.
+    fn task_attempt(&self, index: usize, task: &TaskStmt) -> TokenStream {
+        let model = self.model;
+        let node_enum = self.node_enum;
+        let call = awaited_call(&task.call, task.sub_flow.as_ref());
+        let value = Ident::new("__flow_value", Span::mixed_site());
+        let error = Ident::new("__flow_error", Span::mixed_site());
+        // A sub-flow's run is stored as its final context and routed by its end.
+        let stored = match task.sub_flow {
+            Some(_) => quote!(#value.context),
+            None => quote!(#value),
+        };
+        let store = task.store.as_ref().map(|place| {
+            // Spanned at the place, so a type mismatch underlines what the user wrote.
+            quote_spanned!(place.span()=> ::flow_runtime::__private::store(#stored, &mut #place);)
+        });
+        let route = match &task.route {
+            Route::Edges(_) => {
+                let target = first_target(model, index).map(|t| self.variant(t));
+                quote!(::flow_runtime::Transition::Next(#target))
+            }
+            Route::Match { match_token, arms } => {
+                let scrutinee = Ident::new(
+                    "__flow_value",
+                    Span::mixed_site().located_at(match_token.span),
+                );
+                let routed = match task.sub_flow {
+                    Some(_) => quote_spanned!(match_token.span=> #scrutinee.end),
+                    None => quote!(#scrutinee),
+                };
+                let arms = arms.iter().zip(model.out_edges(index)).map(|(arm, edge)| {
+                    let pat = &arm.pat;
+                    let guard = arm.guard.as_ref().map(|guard| quote!(if #guard));
+                    let target = edge.to.map(|t| variant_ident(model.nodes[t].name));
+                    quote!(#pat #guard => #node_enum::#target,)
+                });
+                let next = Ident::new("__flow_next", Span::mixed_site());
+                let matched = quote_spanned!(match_token.span=> match &#routed { #(#arms)* });
+                return quote! {
+                    match #call {
+                        ::core::result::Result::Ok(#value) => {
+                            let #next = #matched;
+                            #store
+                            ::flow_runtime::Transition::Next(#next)
+                        }
+                        ::core::result::Result::Err(#error) => ::flow_runtime::Transition::Fail(#error),
+                    }
+                };
+            }
+        };
+        quote! {
+            match #call {
+                ::core::result::Result::Ok(#value) => {
+                    #store
+                    #route
+                }
+                ::core::result::Result::Err(#error) => ::flow_runtime::Transition::Fail(#error),
+            }
         }
     }
-    quote! {
-        #bind
-        #conditions { #otherwise }
+
+    /// An `xor`'s conditions in order, evaluating to `goto(target)`.
+    fn xor_choice(
+        &self,
+        index: usize,
+        xor: &GatewayStmt,
+        goto: impl Fn(&Ident) -> TokenStream,
+    ) -> TokenStream {
+        let mut conditions = TokenStream::new();
+        let mut otherwise = TokenStream::new();
+        for (branch, edge) in xor.branches.iter().zip(self.model.out_edges(index)) {
+            let target = edge.to.map(|t| variant_ident(self.model.nodes[t].name));
+            let next = target.as_ref().map(&goto).unwrap_or_default();
+            match &branch.condition {
+                Condition::When(condition) => {
+                    conditions.extend(quote!(if #condition { #next } else));
+                }
+                Condition::Else(_) => otherwise = next,
+            }
+        }
+        quote!(#conditions { #otherwise })
+    }
+
+    /// Runs the region `split` opens: evaluates to `Result<(), StepError>`
+    /// once every started branch reached the join, or one failed. Each
+    /// branch is its own `async` block, so it borrows from the context only
+    /// the places it names, and rustc rejects two branches writing one.
+    fn region(&self, split: usize) -> TokenStream {
+        let region = &self.regions.by_split[&split];
+        let model = self.model;
+        let branches = Ident::new("__flow_branches", Span::mixed_site());
+        let scope = scope_param();
+        let count = region.branches.len();
+        // An `or` starts the branches whose conditions hold, or its `else`;
+        // every condition is evaluated before any branch borrows the context.
+        let (prelude, active): (TokenStream, Vec<Option<Ident>>) = match model.nodes[split].stmt {
+            Statement::Or(_) => {
+                let flags: Vec<Ident> = (0..count)
+                    .map(|i| Ident::new(&format!("__flow_active_{i}"), Span::mixed_site()))
+                    .collect();
+                (self.or_flags(split, &flags), flags.into_iter().map(Some).collect())
+            }
+            _ => (TokenStream::new(), vec![None; count]),
+        };
+        let split_variant = self.variant(split);
+        let pushes = region.branches.iter().enumerate().zip(active).map(|((i, branch), active)| {
+            let head = self.variant(branch.head);
+            let future = self.branch_future(split, i);
+            let push = quote!(#branches.push((#i, #head, ::flow_runtime::__private::branch(#future))););
+            match active {
+                Some(flag) => quote!(if #flag { #push }),
+                None => push,
+            }
+        });
+        quote! {{
+            #prelude
+            let mut #branches: ::std::vec::Vec<(usize, _, ::flow_runtime::__private::BranchFuture<'_>)> =
+                ::std::vec::Vec::with_capacity(#count);
+            #(#pushes)*
+            #scope.join(#split_variant, #branches).await
+        }}
+    }
+
+    /// `let __flow_active_i: bool = condition;` for each branch of an `or`,
+    /// and the `else` flag: set when no condition holds.
+    fn or_flags(&self, split: usize, flags: &[Ident]) -> TokenStream {
+        let Statement::Or(gateway) = self.model.nodes[split].stmt else {
+            return TokenStream::new();
+        };
+        let mut conditions = TokenStream::new();
+        let mut otherwise = TokenStream::new();
+        for (flag, branch) in flags.iter().zip(&gateway.branches) {
+            match &branch.condition {
+                Condition::When(condition) => {
+                    conditions.extend(quote!(let #flag: bool = #condition;));
+                }
+                Condition::Else(_) => {
+                    let others = flags.iter().filter(|other| *other != flag);
+                    otherwise = quote!(let #flag: bool = !(false #(|| #others)*););
+                }
+            }
+        }
+        quote!(#conditions #otherwise)
+    }
+
+    /// One branch of `split`: an `async` block that runs the branch's nodes
+    /// one after another until it reaches the join.
+    fn branch_future(&self, split: usize, index: usize) -> TokenStream {
+        let region = &self.regions.by_split[&split];
+        let branch = &region.branches[index];
+        let at = Ident::new("__flow_at", Span::mixed_site());
+        let head = self.variant(branch.head);
+        let join = self.variant(region.join);
+        let arms = branch.nodes.iter().map(|&node| {
+            let variant = self.variant(node);
+            let body = self.branch_node(node);
+            quote!(#variant => { #body })
+        });
+        // Spanned at the branch's name in the split, so a borrow conflict
+        // between branches points there ("second closure is constructed here").
+        let edge = self.model.out_edges(split).nth(index).expect("one edge per branch");
+        quote_spanned! {edge.target.span()=>
+            async {
+                let mut #at = #head;
+                #[allow(unreachable_code, unreachable_patterns, clippy::never_loop)]
+                loop {
+                    #at = match #at {
+                        #(#arms)*
+                        #join => return ::core::result::Result::Ok(()),
+                        _ => ::core::unreachable!("a node outside the branch"),
+                    };
+                }
+            }
+        }
+    }
+
+    /// One node inside a branch, evaluating to the node the branch goes on at.
+    fn branch_node(&self, node: usize) -> TokenStream {
+        let model = self.model;
+        let scope = scope_param();
+        let variant = self.variant(node);
+        match model.nodes[node].stmt {
+            Statement::Task(task) => self.branch_task(node, task),
+            Statement::Xor(xor) => {
+                let node_enum = self.node_enum;
+                let choice = self.xor_choice(node, xor, |target| quote!(#node_enum::#target));
+                quote!(#scope.enter_in_branch(#variant); #choice)
+            }
+            Statement::And(_) | Statement::Or(_) => {
+                let region = self.region(node);
+                let join = self.variant(self.regions.by_split[&node].join);
+                quote!(#scope.enter_in_branch(#variant); #region?; #join)
+            }
+            Statement::Join(_) => {
+                let next = first_target(model, node).map(|t| self.variant(t));
+                quote!(#scope.enter_in_branch(#variant); #next)
+            }
+            // Not in a branch of a sound region.
+            Statement::Start(_) | Statement::End(_) => TokenStream::new(),
+        }
+    }
+
+    /// A task inside a branch: its attempts, retries, timeout and error route
+    /// run here, recorded through the scope, since the branch owns the
+    /// borrow of the context its call needs.
+    fn branch_task(&self, node: usize, task: &TaskStmt) -> TokenStream {
+        let model = self.model;
+        let scope = scope_param();
+        let variant = self.variant(node);
+        let run = Ident::new("__flow_task", Span::mixed_site());
+        let info = Ident::new("__flow_step_info", Span::mixed_site());
+        let result = Ident::new("__flow_result", Span::mixed_site());
+        let next = Ident::new("__flow_next", Span::mixed_site());
+        let error = Ident::new("__flow_error", Span::mixed_site());
+        let bind_step = bind_step(model, &quote!(&#info));
+        let attempt = self.task_attempt(node, task);
+        let handler = model
+            .out_edges(node)
+            .find(|edge| matches!(edge.kind, EdgeKind::OnError))
+            .and_then(|edge| edge.to);
+        let failed = match (task.clauses.on_error.as_ref(), handler) {
+            (Some(on_error), Some(handler)) => {
+                let handler = self.variant(handler);
+                let store = on_error.store.as_ref().map(|place| {
+                    quote_spanned!(place.span()=> ::flow_runtime::__private::store_error(&mut #place, #error);)
+                });
+                quote! {
+                    #scope.recovered(#variant, #handler, &#error);
+                    #store
+                    break #handler;
+                }
+            }
+            _ => quote!(return ::core::result::Result::Err(#run.fail(#error));),
+        };
+        quote! {
+            let mut #run = #scope.task(#variant);
+            loop {
+                let #info = #run.attempt();
+                let #result = #run.guarded(async { #bind_step #attempt }).await;
+                match #run.settle(#result).await {
+                    ::flow_runtime::__private::Settled::Next(#next) => break #next,
+                    ::flow_runtime::__private::Settled::Retry => {}
+                    ::flow_runtime::__private::Settled::Failed(#error) => { #failed }
+                }
+            }
+        }
     }
 }
 
@@ -145,7 +384,7 @@ pub fn compensate_method(
             let compensate = task.clauses.compensate.as_ref()?;
             let variant = variant_ident(node.name);
             let bind = bind_context(model, true);
-            let call = awaited_call(&compensate.call);
+            let call = awaited_call(&compensate.call, None);
             Some(quote! {
                 #node_enum::#variant => {
                     #bind
@@ -235,8 +474,8 @@ pub fn recover_method(model: &Model, node_enum: &Ident, context_type: &syn::Type
 
 /// `step_output(CALL.await)` with the future required to be `Send`, spanned
 /// at the call so type errors land on it. `f(..)` and `f(..).await` are both
-/// accepted.
-fn awaited_call(call: &Expr) -> TokenStream {
+/// accepted. A sub-flow call runs the flow through the runtime instead.
+fn awaited_call(call: &Expr, sub_flow: Option<&syn::Path>) -> TokenStream {
     let future = match call {
         Expr::Await(awaited) => &*awaited.base,
         call => call,
@@ -249,6 +488,13 @@ fn awaited_call(call: &Expr) -> TokenStream {
     // is evaluated, so the expression cannot see it.
     let span = future.span();
     let bound = Ident::new("__flow_future", span);
+    let future = match sub_flow {
+        Some(path) => {
+            let context = call;
+            quote_spanned!(path.span()=> ::flow_runtime::__private::sub_flow::<#path>(#context))
+        }
+        None => quote!(#future),
+    };
     quote_spanned! {span=> {
         let #bound = #future;
         ::flow_runtime::__private::require_send(&#bound);

@@ -93,10 +93,11 @@ pub fn items(
     // unmet bound on the user's type in the header.
     let context_assoc = quote_spanned!(context_type_span(def)=> type Context = #context_type;);
     let lifetime = syn::Lifetime::new("'__flow", Span::mixed_site());
-    let (node_param, context_param, step_param) = (
+    let (node_param, context_param, step_param, scope_param) = (
         super::node_param(),
         super::context_param(),
         super::step_param(),
+        super::scope_param(),
     );
 
     quote! {
@@ -155,6 +156,7 @@ pub fn items(
                     #node_param: #node,
                     #context_param: &#lifetime mut #context_type,
                     #step_param: &#lifetime ::flow_runtime::Step,
+                    #scope_param: &#lifetime ::flow_runtime::Scope<Self>,
                 ) -> impl ::core::future::Future<Output = ::flow_runtime::Transition<Self>>
                        + ::core::marker::Send + #lifetime {
                     #step_body

@@ -5,7 +5,10 @@
 //! statement := "start" edges? ";"
 //!            | doc* "end" IDENT edges? ";"
 //!            | doc* "task" IDENT "=" EXPR ("=>" PLACE)? clause* route? clause* ";"
-//!            | doc* "xor" IDENT "{" (EXPR "=>" IDENT ",")* "else" "=>" IDENT ","? "}" ";"?
+//!            | doc* "flow" IDENT "=" PATH "(" EXPR ")" ("=>" PLACE)? clause* route? clause* ";"
+//!            | doc* ("xor" | "or") IDENT "{" (EXPR "=>" IDENT ",")* "else" "=>" IDENT ","? "}" ";"?
+//!            | doc* "and" IDENT edges ";"
+//!            | doc* "join" IDENT edges ";"
 //! edges     := "->" IDENT ("," IDENT)*
 //! route     := edges | "->" "match" "{" (PAT ("if" EXPR)? "=>" IDENT ","?)* "}"
 //! ```
@@ -36,6 +39,9 @@ mod kw {
     syn::custom_keyword!(end);
     syn::custom_keyword!(task);
     syn::custom_keyword!(xor);
+    syn::custom_keyword!(and);
+    syn::custom_keyword!(or);
+    syn::custom_keyword!(join);
 }
 
 /// One `flow!` invocation: a single flow definition.
@@ -66,9 +72,16 @@ pub struct BrokenStmt {
 /// One statement of the flow body.
 pub enum Statement {
     Start(StartStmt),
-    End(EndStmt),
+    End(NodeStmt),
+    /// A task, or a sub-flow call (`flow NAME = Other(..)`).
     Task(Box<TaskStmt>),
-    Xor(XorStmt),
+    Xor(GatewayStmt),
+    /// `or NAME { .. }`: an inclusive split.
+    Or(GatewayStmt),
+    /// `and NAME -> a, b;`: a parallel split.
+    And(NodeStmt),
+    /// `join NAME -> next;`: where the branches of a split meet.
+    Join(NodeStmt),
 }
 
 /// `start -> first;`
@@ -78,11 +91,13 @@ pub struct StartStmt {
     pub edges: Vec<Ident>,
 }
 
-/// `end done;`
-pub struct EndStmt {
+/// A node defined by its name and edges: `end done;`, `and fulfil -> a, b;`,
+/// `join fulfilled -> done;`.
+pub struct NodeStmt {
     pub docs: Vec<Attribute>,
     pub name: Ident,
-    /// Always empty in a valid flow; kept so the check can point at the edge.
+    /// For an `end`, always empty in a valid flow; kept so the check can
+    /// point at the edge.
     pub edges: Vec<Ident>,
 }
 
@@ -90,6 +105,9 @@ pub struct EndStmt {
 pub struct TaskStmt {
     pub docs: Vec<Attribute>,
     pub name: Ident,
+    /// `Some` for a sub-flow call: the flow type it runs. `call` is then the
+    /// sub-flow's context.
+    pub sub_flow: Option<syn::Path>,
     pub call: Expr,
     /// `=> place`: where the step's `Ok` value is stored.
     pub store: Option<Expr>,
@@ -116,8 +134,9 @@ pub struct MatchArm {
     pub target: Ident,
 }
 
-/// `xor approval { order.amount > 1000 => manual, else => pay }`
-pub struct XorStmt {
+/// `xor approval { order.amount > 1000 => manual, else => pay }`, or the
+/// same with `or` for an inclusive split.
+pub struct GatewayStmt {
     pub docs: Vec<Attribute>,
     pub name: Ident,
     pub branches: Vec<XorBranch>,
@@ -139,9 +158,9 @@ impl Statement {
     pub fn name(&self) -> &Ident {
         match self {
             Statement::Start(s) => &s.token,
-            Statement::End(s) => &s.name,
             Statement::Task(s) => &s.name,
-            Statement::Xor(s) => &s.name,
+            Statement::Xor(s) | Statement::Or(s) => &s.name,
+            Statement::End(s) | Statement::And(s) | Statement::Join(s) => &s.name,
         }
     }
 
@@ -149,9 +168,9 @@ impl Statement {
     pub fn docs(&self) -> &[Attribute] {
         match self {
             Statement::Start(_) => &[],
-            Statement::End(s) => &s.docs,
             Statement::Task(s) => &s.docs,
-            Statement::Xor(s) => &s.docs,
+            Statement::Xor(s) | Statement::Or(s) => &s.docs,
+            Statement::End(s) | Statement::And(s) | Statement::Join(s) => &s.docs,
         }
     }
 }
@@ -278,13 +297,25 @@ fn parse_statement(input: ParseStream, errors: &mut Errors) -> syn::Result<State
         let edges = parse_edges(input)?;
         reject_clauses(input, &name, "an `end` does no work", errors)?;
         end_statement(input, edges.last().unwrap_or(&name).span())?;
-        Ok(Statement::End(EndStmt { docs, name, edges }))
+        Ok(Statement::End(NodeStmt { docs, name, edges }))
     } else if lookahead.peek(kw::task) {
         input.parse::<kw::task>()?;
-        parse_task(input, docs, errors).map(|task| Statement::Task(Box::new(task)))
+        parse_task(input, docs, false, errors).map(|task| Statement::Task(Box::new(task)))
+    } else if lookahead.peek(kw::flow) {
+        input.parse::<kw::flow>()?;
+        parse_task(input, docs, true, errors).map(|task| Statement::Task(Box::new(task)))
     } else if lookahead.peek(kw::xor) {
         input.parse::<kw::xor>()?;
-        parse_xor(input, docs, errors).map(Statement::Xor)
+        parse_gateway(input, docs, "xor", errors).map(Statement::Xor)
+    } else if lookahead.peek(kw::or) {
+        input.parse::<kw::or>()?;
+        parse_gateway(input, docs, "or", errors).map(Statement::Or)
+    } else if lookahead.peek(kw::and) {
+        input.parse::<kw::and>()?;
+        parse_split_or_join(input, docs, "and", errors).map(Statement::And)
+    } else if lookahead.peek(kw::join) {
+        input.parse::<kw::join>()?;
+        parse_split_or_join(input, docs, "join", errors).map(Statement::Join)
     } else {
         Err(lookahead.error())
     }
@@ -354,16 +385,46 @@ fn reject_clauses(
     Ok(())
 }
 
+/// `and NAME -> a, b;` or `join NAME -> next;`.
+fn parse_split_or_join(
+    input: ParseStream,
+    docs: Vec<Attribute>,
+    keyword: &str,
+    errors: &mut Errors,
+) -> syn::Result<NodeStmt> {
+    let name = parse_node_name(input, keyword)?;
+    if !input.peek(Token![->]) {
+        let example = match keyword {
+            "and" => format!("`and {name} -> first_branch, second_branch;`"),
+            _ => format!("`join {name} -> next;`"),
+        };
+        return Err(input.error(format!("expected `->` and where `{name}` leads: {example}")));
+    }
+    let edges = parse_edges(input)?;
+    let what = match keyword {
+        "and" => "a parallel split does no work",
+        _ => "a join does no work",
+    };
+    reject_clauses(input, &name, what, errors)?;
+    end_statement(input, edges.last().unwrap_or(&name).span())?;
+    Ok(NodeStmt { docs, name, edges })
+}
+
+/// A task, or with `sub_flow` a sub-flow call: `flow NAME = Other(context)`.
 fn parse_task(
     input: ParseStream,
     docs: Vec<Attribute>,
+    sub_flow: bool,
     errors: &mut Errors,
 ) -> syn::Result<TaskStmt> {
-    let name = parse_node_name(input, "task")?;
+    let keyword = if sub_flow { "flow" } else { "task" };
+    let name = parse_node_name(input, keyword)?;
     let eq: Token![=] = input.parse().map_err(|_| {
-        input.error(format!(
-            "expected `=` and the step to call: `task {name} = steps::{name}(..)`"
-        ))
+        input.error(if sub_flow {
+            format!("expected `=` and the flow to run: `flow {name} = OtherFlow(context)`")
+        } else {
+            format!("expected `=` and the step to call: `task {name} = steps::{name}(..)`")
+        })
     })?;
     let call_tokens = take_until(input, |cursor| {
         is_pair(cursor, '=', '>')
@@ -372,12 +433,20 @@ fn parse_task(
             || clauses::at_clause(cursor)
     });
     if call_tokens.is_empty() {
-        return Err(syn::Error::new(
-            eq.span,
-            "expected the step to call after `=`",
-        ));
+        let what = if sub_flow {
+            "the flow to run and its context, like `CreditCheck(order.applicant.clone())`,"
+        } else {
+            "the step to call"
+        };
+        return Err(syn::Error::new(eq.span, format!("expected {what} after `=`")));
     }
     let call: Expr = parse_piece(call_tokens, here(input))?;
+    let (sub_flow, call) = if sub_flow {
+        let (path, context) = sub_flow_call(call)?;
+        (Some(path), context)
+    } else {
+        (None, call)
+    };
 
     let mut store = None;
     if input.peek(Token![=>]) {
@@ -421,11 +490,31 @@ fn parse_task(
     Ok(TaskStmt {
         docs,
         name,
+        sub_flow,
         call,
         store,
         clauses,
         route,
     })
+}
+
+/// Splits `Other(context)` into the flow's path and its context expression.
+fn sub_flow_call(call: Expr) -> syn::Result<(syn::Path, Expr)> {
+    const SHAPE: &str = "a sub-flow call names the flow and passes its whole context: `OtherFlow(context)`";
+    let Expr::Call(call) = call else {
+        return Err(syn::Error::new_spanned(call, SHAPE));
+    };
+    let Expr::Path(path) = *call.func else {
+        return Err(syn::Error::new_spanned(call.func, SHAPE));
+    };
+    if call.args.len() != 1 {
+        return Err(syn::Error::new(
+            call.paren_token.span.join(),
+            format!("{SHAPE}; found {} arguments", call.args.len()),
+        ));
+    }
+    let context = call.args.into_iter().next().expect("one argument");
+    Ok((path.path, context))
 }
 
 fn parse_match_arms(body: ParseStream) -> syn::Result<Vec<MatchArm>> {
@@ -503,12 +592,14 @@ fn parse_xor_branches(body: ParseStream) -> syn::Result<Vec<XorBranch>> {
     Ok(branches)
 }
 
-fn parse_xor(
+/// `xor NAME { .. }` or `or NAME { .. }`.
+fn parse_gateway(
     input: ParseStream,
     docs: Vec<Attribute>,
+    keyword: &str,
     errors: &mut Errors,
-) -> syn::Result<XorStmt> {
-    let name = parse_node_name(input, "xor")?;
+) -> syn::Result<GatewayStmt> {
+    let name = parse_node_name(input, keyword)?;
     let body;
     braced!(body in input);
     let branches = within(&body, parse_xor_branches)?;
@@ -516,7 +607,7 @@ fn parse_xor(
         return Err(syn::Error::new(
             name.span(),
             format!(
-                "`xor` gateway `{name}` has no branches; add `condition => node` branches and an `else`"
+                "`{keyword}` gateway `{name}` has no branches; add `condition => node` branches and an `else`"
             ),
         ));
     }
@@ -527,7 +618,7 @@ fn parse_xor(
     } else if input.peek(Token![;]) {
         input.parse::<Token![;]>()?;
     }
-    Ok(XorStmt {
+    Ok(GatewayStmt {
         docs,
         name,
         branches,
@@ -703,7 +794,7 @@ fn broken_statement(input: ParseStream) -> Option<BrokenStmt> {
 }
 
 fn starts_statement(ident: &Ident) -> bool {
-    ["start", "end", "task", "xor"]
+    ["start", "end", "task", "xor", "or", "and", "join", "flow"]
         .iter()
         .any(|keyword| ident == keyword)
 }

@@ -6,7 +6,8 @@ use crate::flow::{Flow, NodeId, Transition};
 use crate::graph::NodeKind;
 use crate::journal::Event;
 use crate::policy::Policy;
-use crate::step::{Step, StepError};
+use crate::instance::InstanceId;
+use crate::step::StepError;
 use futures::FutureExt;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -24,22 +25,25 @@ pub(super) async fn run_node<F: Flow>(
         .get(node.index())
         .is_some_and(|info| info.kind() == NodeKind::Task);
     if !is_task {
-        // Gateways, `start` and ends do no work: nothing to retry or time out.
-        let step = step::<F>(run, node, iteration, 1);
-        return F::step(node, &mut run.context, &step).await;
+        // Gateways, splits, `start` and ends: nothing to retry or time out.
+        // (A split runs its branches here; their tasks have their own
+        // attempts, see `Scope::task`.)
+        let step = run.scope.step_info(node, iteration, 1);
+        return F::step(node, &mut run.context, &step, &run.scope).await;
     }
     let info = &F::GRAPH.nodes()[node.index()];
     let policy = info.policy();
     let mut attempt = 1;
     loop {
         run.record(Event::Attempt { node, attempt });
-        let step = step::<F>(run, node, iteration, attempt);
-        let result = guarded(F::step(node, &mut run.context, &step), policy).await;
+        let step = run.scope.step_info(node, iteration, attempt);
+        let result = guarded(F::step(node, &mut run.context, &step, &run.scope), policy).await;
         let error = match result {
             Ok(Transition::Fail(error)) | Err(error) => error,
             Ok(moved_on) => return moved_on,
         };
-        let retry_in = next_delay(policy, &error, attempt, seed(run, node, iteration));
+        let seed = seed_of::<F>(run.scope.instance(), node, iteration);
+        let retry_in = next_delay(policy, &error, attempt, seed);
         run.record(Event::AttemptFailed {
             node,
             attempt,
@@ -55,16 +59,6 @@ pub(super) async fn run_node<F: Flow>(
     }
 }
 
-fn step<F: Flow>(run: &Run<F>, node: F::Node, iteration: u32, attempt: u32) -> Step {
-    Step::new(
-        run.instance,
-        F::GRAPH.name(),
-        node.name(),
-        iteration,
-        attempt,
-    )
-}
-
 /// The wait before the next attempt, or `None` if there is none.
 pub(super) fn next_delay(
     policy: Policy,
@@ -78,9 +72,9 @@ pub(super) fn next_delay(
 }
 
 /// Decorrelates jitter between instances, nodes and visits.
-pub(super) fn seed<F: Flow>(run: &Run<F>, node: F::Node, iteration: u32) -> u64 {
+pub(super) fn seed_of<F: Flow>(instance: InstanceId, node: F::Node, iteration: u32) -> u64 {
     let mut hasher = DefaultHasher::new();
-    (run.instance, node.index(), iteration).hash(&mut hasher);
+    (instance, node.index(), iteration).hash(&mut hasher);
     hasher.finish()
 }
 

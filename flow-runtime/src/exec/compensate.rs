@@ -1,18 +1,21 @@
 //! The saga: undoing completed tasks in reverse order of completion.
 
 use super::Run;
-use super::attempt::{guarded, next_delay, seed};
+use super::attempt::{guarded, next_delay, seed_of};
 use crate::flow::{Flow, NodeId};
 use crate::journal::Event;
 use crate::outcome::{Compensation, Done};
-use crate::step::{Step, StepError};
+use crate::step::StepError;
 
 /// Compensates every completed compensable visit, newest first. Stops at the
 /// first compensation that fails after its retries; the older ones are left
 /// in `not_compensated`, never skipped silently.
 pub(super) async fn unwind<F: Flow>(run: &mut Run<F>) -> Compensation<F::Node> {
     let mut report = Compensation::default();
-    while let Some(done) = run.completed.pop() {
+    loop {
+        let Some(done) = run.scope.lock().completed.pop() else {
+            break;
+        };
         match undo(run, done).await {
             Ok(()) => {
                 run.record(Event::Compensated {
@@ -24,7 +27,7 @@ pub(super) async fn unwind<F: Flow>(run: &mut Run<F>) -> Compensation<F::Node> {
             Err(error) => {
                 tracing::error!(node = done.node.name(), %error, "compensation failed");
                 report.failed = Some((done, error));
-                report.not_compensated = run.completed.drain(..).rev().collect();
+                report.not_compensated = run.scope.lock().completed.drain(..).rev().collect();
                 break;
             }
         }
@@ -46,18 +49,13 @@ async fn undo<F: Flow>(run: &mut Run<F>, done: Done<F::Node>) -> Result<(), Step
             iteration,
             attempt,
         });
-        let step = Step::new(
-            run.instance,
-            F::GRAPH.name(),
-            node.name(),
-            iteration,
-            attempt,
-        );
+        let step = run.scope.step_info(node, iteration, attempt);
         let error = match guarded(F::compensate(node, &mut run.context, &step), policy).await {
             Ok(Ok(())) => return Ok(()),
             Ok(Err(error)) | Err(error) => error,
         };
-        let retry_in = next_delay(policy, &error, attempt, seed(run, node, iteration));
+        let seed = seed_of::<F>(run.scope.instance(), node, iteration);
+        let retry_in = next_delay(policy, &error, attempt, seed);
         run.record(Event::CompensationAttemptFailed {
             node,
             iteration,

@@ -3,15 +3,20 @@
 
 mod attempt;
 mod compensate;
+mod scope;
+mod sub_flow;
+
+pub use scope::{BranchFuture, Scope, Settled, TaskRun};
+use scope::Records;
+pub(crate) use sub_flow::sub_flow;
+pub use sub_flow::SubFlowFailed;
 
 use crate::flow::{EndId, Flow, NodeId, Transition};
-use crate::history::{Path, Visit};
 use crate::instance::{CancelRequest, Instance, InstanceId};
-use crate::journal::{Event, Journal};
+use crate::journal::Event;
 use crate::outcome::{
-    Cancelled, Cause, Compensation, CompensationFailed, Completed, Done, Failed, Outcome,
+    Cancelled, Cause, Compensation, CompensationFailed, Completed, Failed, Outcome,
 };
-use std::time::SystemTime;
 use tokio::sync::watch;
 use tracing::Instrument;
 
@@ -63,63 +68,30 @@ pub fn start<F: Flow>(context: F::Context) -> Instance<F> {
     Instance::new(instance, sender, task)
 }
 
-/// One instance's state while it runs.
+/// One instance's state while it runs: its context, and what it recorded.
 struct Run<F: Flow> {
-    instance: InstanceId,
     context: F::Context,
-    path: Path<F::Node>,
-    journal: Journal<F::Node>,
-    /// When the instance started, on tokio's clock and on the wall clock.
-    started: tokio::time::Instant,
-    started_at: SystemTime,
-    /// Completed visits of compensable tasks, in order of completion.
-    completed: Vec<Done<F::Node>>,
+    scope: Scope<F>,
 }
 
 impl<F: Flow> Run<F> {
-    /// Time since the start, and the wall-clock time it stands for: one
-    /// clock read.
-    fn now(&self) -> (std::time::Duration, SystemTime) {
-        let elapsed = self.started.elapsed();
-        (elapsed, self.started_at + elapsed)
-    }
-
-    fn record(&mut self, event: Event<F::Node>) {
-        let (elapsed, at) = self.now();
-        self.journal.push(elapsed, at, event);
+    fn record(&self, event: Event<F::Node>) {
+        self.scope.record(event);
     }
 }
 
-async fn drive<F: Flow>(
+pub(crate) async fn drive<F: Flow>(
     instance: InstanceId,
     context: F::Context,
     mut cancel: Option<watch::Receiver<Option<CancelRequest>>>,
 ) -> Outcome<F> {
-    let nodes = F::GRAPH.nodes().len();
     let mut run = Run::<F> {
-        instance,
         context,
-        path: Path::with_capacity(nodes),
-        journal: Journal::with_capacity(nodes * 3),
-        started: tokio::time::Instant::now(),
-        started_at: SystemTime::now(),
-        completed: Vec::new(),
+        scope: Scope::new(instance),
     };
-    // Per-node visit counters: the iteration a step is told, allocated once.
-    let mut visits = vec![0_u32; F::GRAPH.nodes().len()];
     let mut node = F::START;
     loop {
-        let iteration = match visits.get_mut(node.index()) {
-            Some(count) => {
-                *count += 1;
-                *count
-            }
-            None => 1,
-        };
-        let (elapsed, at) = run.now();
-        run.path.push(Visit { node, elapsed, at });
-        run.journal
-            .push(elapsed, at, Event::Entered { node, iteration });
+        let iteration = run.scope.enter(node);
         let span = tracing::info_span!("step", node = node.name(), iteration);
         let transition = match cancel.as_mut() {
             // Only a started instance has a handle that can cancel it.
@@ -138,30 +110,26 @@ async fn drive<F: Flow>(
         };
         match transition {
             Transition::Next(next) => {
-                if is_compensable::<F>(node) {
-                    run.completed.push(Done { node, iteration });
-                }
+                run.scope.completed(node, iteration);
                 node = next;
             }
             Transition::End(end) => {
                 tracing::debug!(end = end.name(), "instance completed");
                 run.record(Event::Completed { end: end.name() });
-                let Run {
-                    instance,
-                    context,
-                    path,
-                    journal,
-                    ..
-                } = run;
+                let Records { path, journal, .. } = run.scope.into_records();
                 return Outcome::Completed(Completed {
                     instance,
                     end,
-                    context,
+                    context: run.context,
                     path,
                     journal,
                 });
             }
             Transition::Fail(error) => {
+                if let Some(failed) = run.scope.take_failed_in_branch() {
+                    // A task inside a branch failed; it is already recorded.
+                    return fail_run(run, failed, error).await;
+                }
                 let message = error.to_string();
                 match F::recover(node, &mut run.context, error) {
                     Ok(handler) => {
@@ -181,13 +149,6 @@ async fn drive<F: Flow>(
             }
         }
     }
-}
-
-fn is_compensable<F: Flow>(node: F::Node) -> bool {
-    F::GRAPH
-        .nodes()
-        .get(node.index())
-        .is_some_and(|info| info.compensation().is_some())
 }
 
 /// Resolves when cancellation is requested; never if the handle is gone.
@@ -216,7 +177,7 @@ async fn cancel_run<F: Flow>(mut run: Run<F>, node: F::Node, request: CancelRequ
     let compensation = if request.compensate {
         compensate::unwind(&mut run).await
     } else {
-        let not_compensated = run.completed.drain(..).rev().collect();
+        let not_compensated = run.scope.lock().completed.drain(..).rev().collect();
         Compensation {
             not_compensated,
             ..Compensation::default()
@@ -240,13 +201,9 @@ fn stopped<F: Flow>(
     cause: Cause<F::Node>,
     compensation: Compensation<F::Node>,
 ) -> Outcome<F> {
-    let Run {
-        instance,
-        context,
-        path,
-        journal,
-        ..
-    } = run;
+    let instance = run.scope.instance();
+    let context = run.context;
+    let Records { path, journal, .. } = run.scope.into_records();
     if compensation.failed.is_some() {
         return Outcome::CompensationFailed(CompensationFailed {
             instance,

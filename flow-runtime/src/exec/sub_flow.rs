@@ -1,0 +1,66 @@
+//! Running another flow as one step of a flow: `flow NAME = Other(context)`.
+
+use super::drive;
+use crate::flow::{Flow, NodeId};
+use crate::instance::InstanceId;
+use crate::outcome::{Cause, Completed, Outcome};
+use crate::step::{Permanent, StepError};
+use tracing::Instrument;
+
+/// Runs `S` to one of its ends as a child instance: its own instance id,
+/// path, journal and compensation, inside the parent's `tracing` span. If
+/// the child fails (after compensating its own steps), the step fails with
+/// [`SubFlowFailed`]; a permanent child error stays permanent.
+pub(crate) async fn sub_flow<S: Flow>(context: S::Context) -> Result<Completed<S>, StepError> {
+    let instance = InstanceId::next();
+    let span = tracing::info_span!("flow", flow = S::GRAPH.name(), instance = %instance);
+    // Boxed: a flow may call itself, and a future cannot contain itself.
+    let outcome = Box::pin(drive::<S>(instance, context, None).instrument(span)).await;
+    let (node, error) = match outcome {
+        Outcome::Completed(completed) => return Ok(completed),
+        Outcome::Failed(failed) => (failed.node, failed.error),
+        Outcome::CompensationFailed(failed) => match failed.cause {
+            Cause::StepFailed { node, error } => (node, error),
+            Cause::Cancelled { reason } => (S::START, StepError::new(reason)),
+        },
+        Outcome::Cancelled(cancelled) => (cancelled.node, StepError::new(cancelled.reason)),
+    };
+    let failure = SubFlowFailed {
+        flow: S::GRAPH.name(),
+        instance,
+        node: node.name(),
+        reason: error.to_string(),
+    };
+    Err(if error.is_permanent() {
+        StepError::new(Permanent(failure))
+    } else {
+        StepError::new(failure)
+    })
+}
+
+/// The error of a sub-flow call whose flow failed.
+///
+/// ```
+/// use flow_runtime::SubFlowFailed;
+///
+/// let error = SubFlowFailed {
+///     flow: "CreditCheck",
+///     instance: flow_runtime::InstanceId::next(),
+///     node: "score",
+///     reason: "bureau unavailable".into(),
+/// };
+/// assert!(error.to_string().starts_with("sub-flow `CreditCheck`"));
+/// assert!(error.to_string().ends_with("failed at `score`: bureau unavailable"));
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("sub-flow `{flow}` (instance {instance}) failed at `{node}`: {reason}")]
+pub struct SubFlowFailed {
+    /// The sub-flow's name.
+    pub flow: &'static str,
+    /// The child instance that failed.
+    pub instance: InstanceId,
+    /// The node it failed at.
+    pub node: &'static str,
+    /// Its error, as text.
+    pub reason: String,
+}
