@@ -270,14 +270,24 @@ async fn error_routes_and_retries_apply_within_their_branch() {
     let attempts = done
         .journal
         .events()
-        .filter(|event| matches!(event, Event::Attempt { node: RoutesNode::Retried, .. }))
+        .filter(|event| {
+            matches!(
+                event,
+                Event::Attempt {
+                    node: RoutesNode::Retried,
+                    ..
+                }
+            )
+        })
         .count();
     assert_eq!(attempts, 3);
-    assert!(
-        done.journal
-            .events()
-            .any(|event| matches!(event, Event::Recovered { node: RoutesNode::Fragile, to: RoutesNode::Fallback }))
-    );
+    assert!(done.journal.events().any(|event| matches!(
+        event,
+        Event::Recovered {
+            node: RoutesNode::Fragile,
+            to: RoutesNode::Fallback
+        }
+    )));
 }
 
 #[derive(Default)]
@@ -317,7 +327,10 @@ async fn an_inclusive_join_waits_for_exactly_the_started_branches() {
     // Only `wrap` started, so the join fires at 1 s, not at 5 s.
     assert_eq!(begun.elapsed(), SECS(1));
     assert_eq!(done.context.log.lines(), ["wrap"]);
-    assert_eq!(done.path.to_string(), "start -> extras -> wrap -> ready -> done");
+    assert_eq!(
+        done.path.to_string(),
+        "start -> extras -> wrap -> ready -> done"
+    );
 
     let begun = Instant::now();
     let both = Parcel {
@@ -336,7 +349,10 @@ async fn an_inclusive_split_takes_its_else_branch_when_no_condition_holds() {
     let done = Extras::run(Parcel::default()).await.unwrap();
     assert_eq!(done.context.log.lines(), ["pack"]);
     assert!(done.context.packed);
-    assert_eq!(done.path.to_string(), "start -> extras -> pack -> ready -> done");
+    assert_eq!(
+        done.path.to_string(),
+        "start -> extras -> pack -> ready -> done"
+    );
 }
 
 #[derive(Default)]
@@ -469,7 +485,11 @@ fn application(name: &str) -> Application {
 async fn a_sub_flow_runs_to_its_end_and_the_parent_routes_on_it() {
     let begun = Instant::now();
     let done = Apply::run(application("grace")).await.unwrap();
-    assert_eq!(begun.elapsed(), SECS(2), "the sub-flow runs in its branch, alongside fraud");
+    assert_eq!(
+        begun.elapsed(),
+        SECS(2),
+        "the sub-flow runs in its branch, alongside fraud"
+    );
     assert_eq!(done.context.checked.score, 500);
     assert_eq!(done.context.outcome, "approved");
 
@@ -489,7 +509,10 @@ async fn a_failing_sub_flow_fails_its_step_with_the_childs_error() {
     assert_eq!(error.flow, "CreditCheck");
     assert_eq!(error.node, "score");
     assert_eq!(error.reason, "bureau refused");
-    assert_ne!(error.instance, failed.instance, "the child is its own instance");
+    assert_ne!(
+        error.instance, failed.instance,
+        "the child is its own instance"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -501,7 +524,11 @@ async fn cancelling_an_instance_drops_its_branches_and_compensates_what_they_did
     sleep(Duration::from_millis(1500)).await;
     instance.cancel_and_compensate("customer changed plans");
     let cancelled = instance.outcome().await.unwrap_cancelled();
-    assert_eq!(cancelled.node, TripsNode::Book, "cancelled while the split ran");
+    assert_eq!(
+        cancelled.node,
+        TripsNode::Book,
+        "cancelled while the split ran"
+    );
     assert!(dropped.load(Ordering::SeqCst));
     assert_eq!(log.lines(), ["flight", "undo flight"]);
 }

@@ -156,18 +156,8 @@ impl Analysis<'_, '_> {
         if !self.branches_disjoint(split, &explored) {
             return false;
         }
-        if let Some(&other) = self.closed_by.get(&join) {
-            self.error(
-                model.nodes[join].name.span(),
-                format!(
-                    "`join` `{}` closes both `{}` and `{}`; give each split its own `join`",
-                    self.name(join),
-                    self.name(other),
-                    self.name(split)
-                ),
-            );
-            return false;
-        }
+        // A join some other split also reaches has a predecessor outside
+        // this region, so it is reported just below.
         if !self.entered_only_through_split(split, join, &explored) {
             return false;
         }
@@ -179,13 +169,9 @@ impl Analysis<'_, '_> {
                 nodes: branch.nodes,
             })
             .collect();
-        self.regions.by_split.insert(
-            split,
-            Region {
-                join,
-                branches,
-            },
-        );
+        self.regions
+            .by_split
+            .insert(split, Region { join, branches });
         true
     }
 
@@ -382,7 +368,8 @@ impl Analysis<'_, '_> {
             if !entered.contains(&to) || inside.contains(&edge.from) {
                 continue;
             }
-            let mut path = shortest_path(model, edge.from, split).unwrap_or_else(|| vec![edge.from]);
+            let mut path =
+                shortest_path(model, edge.from, split).unwrap_or_else(|| vec![edge.from]);
             path.push(to);
             let message = format!(
                 "`join` `{}` could wait forever: {} reaches {} without passing its split `{}`, so the other branches would never arrive; lead into the branches only through `{}`",

@@ -220,7 +220,12 @@ impl<N: NodeId> fmt::Display for Event<N> {
                 split,
                 branch,
                 node,
-            } => write!(f, "{} branch {branch} started at {}", split.name(), node.name()),
+            } => write!(
+                f,
+                "{} branch {branch} started at {}",
+                split.name(),
+                node.name()
+            ),
             Event::BranchFinished { split, branch } => {
                 write!(f, "{} branch {branch} finished", split.name())
             }

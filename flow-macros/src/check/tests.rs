@@ -416,7 +416,7 @@ mod successors {
             task b = steps::b(&c) -> done;
             end done;
         }";
-        let too_many = "task `a` has more than one successor; a task leads to exactly one node, to branch lead it to an `xor` gateway";
+        let too_many = "task `a` has more than one successor; it leads to exactly one node, to branch lead it to an `xor` gateway or an `and` split";
         assert_eq!(
             run(one_successor_per_task, source),
             [

@@ -218,7 +218,10 @@ impl Code<'_, '_> {
                 let flags: Vec<Ident> = (0..count)
                     .map(|i| Ident::new(&format!("__flow_active_{i}"), Span::mixed_site()))
                     .collect();
-                (self.or_flags(split, &flags), flags.into_iter().map(Some).collect())
+                (
+                    self.or_flags(split, &flags),
+                    flags.into_iter().map(Some).collect(),
+                )
             }
             _ => (TokenStream::new(), vec![None; count]),
         };
@@ -278,7 +281,11 @@ impl Code<'_, '_> {
         });
         // Spanned at the branch's name in the split, so a borrow conflict
         // between branches points there ("second closure is constructed here").
-        let edge = self.model.out_edges(split).nth(index).expect("one edge per branch");
+        let edge = self
+            .model
+            .out_edges(split)
+            .nth(index)
+            .expect("one edge per branch");
         quote_spanned! {edge.target.span()=>
             async {
                 let mut #at = #head;

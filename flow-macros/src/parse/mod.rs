@@ -438,7 +438,10 @@ fn parse_task(
         } else {
             "the step to call"
         };
-        return Err(syn::Error::new(eq.span, format!("expected {what} after `=`")));
+        return Err(syn::Error::new(
+            eq.span,
+            format!("expected {what} after `=`"),
+        ));
     }
     let call: Expr = parse_piece(call_tokens, here(input))?;
     let (sub_flow, call) = if sub_flow {
@@ -500,7 +503,8 @@ fn parse_task(
 
 /// Splits `Other(context)` into the flow's path and its context expression.
 fn sub_flow_call(call: Expr) -> syn::Result<(syn::Path, Expr)> {
-    const SHAPE: &str = "a sub-flow call names the flow and passes its whole context: `OtherFlow(context)`";
+    const SHAPE: &str =
+        "a sub-flow call names the flow and passes its whole context: `OtherFlow(context)`";
     let Expr::Call(call) = call else {
         return Err(syn::Error::new_spanned(call, SHAPE));
     };

@@ -102,3 +102,24 @@ fn fallback_of_a_broken_flow() {
         }"
     ));
 }
+
+#[test]
+fn flow_with_parallel_and_inclusive_splits_and_a_sub_flow() {
+    insta::assert_snapshot!(expand_valid(
+        "flow Loan(loan: Loan) {
+            start -> checks;
+            and checks -> credit, extras;
+            flow credit = CreditCheck(loan.applicant.clone()) => loan.credit -> checked;
+            or extras {
+                loan.amount > 1000 => fraud,
+                else => extras_done,
+            }
+            task fraud = steps::fraud(&loan.applicant) => loan.fraud
+                retry 2 on error => loan.problem -> extras_done
+                -> extras_done;
+            join extras_done -> checked;
+            join checked -> done;
+            end done;
+        }"
+    ));
+}

@@ -21,6 +21,9 @@ const FRAGMENTS: &[&str] = &[
     "end",
     "task",
     "xor",
+    "or",
+    "and",
+    "join",
     "match",
     "else",
     "if",
@@ -172,7 +175,19 @@ fn mutated(mutations: &[Mutation]) -> String {
 
 /// Statement-shaped soups: a keyword, a soup, a `;`.
 fn statements() -> impl Strategy<Value = String> {
-    let keyword = prop::sample::select(&["start", "end", "task", "xor", "///doc\n task"][..]);
+    let keyword = prop::sample::select(
+        &[
+            "start",
+            "end",
+            "task",
+            "xor",
+            "or",
+            "and",
+            "join",
+            "flow",
+            "///doc\n task",
+        ][..],
+    );
     prop::collection::vec((keyword, soup()), 0..8).prop_map(|statements| {
         statements
             .iter()

@@ -70,6 +70,21 @@ fn the_corpus_is_large_enough() {
 }
 
 malformed! {
+    and_without_name: flow_with("    and -> a, b;"),
+    and_without_edges: flow_with("    and split;"),
+    and_with_trailing_comma: flow_with("    and split -> a, ;"),
+    join_without_edge: flow_with("    join joined;"),
+    join_with_clause: flow_with("    join joined -> done timeout 5s;"),
+    or_without_braces: flow_with("    or split -> a, b;"),
+    or_with_empty_body: flow_with("    or split {}"),
+    sub_flow_without_call: flow_with("    flow child = ;"),
+    sub_flow_with_two_arguments: flow_with("    flow child = Child(a, b) -> done;"),
+    sub_flow_method_call: flow_with("    flow child = order.child() -> done;"),
+    sub_flow_without_equals: flow_with("    flow child Child(order) -> done;"),
+    split_into_end: "flow F(o: O) { start -> s; and s -> done, other; end done; end other; }",
+    join_alone: "flow F(o: O) { start -> j; join j -> done; end done; }",
+    split_loop_to_itself: "flow F(o: O) { start -> s; and s -> s, j; join j -> done; end done; }",
+    nested_join_shared: "flow F(o: O) { start -> s; and s -> t, j; and t -> a, j; task a = f() -> j; join j -> done; end done; }",
     // The header.
     flow_keyword_only: "flow",
     flow_without_context: "flow Order",

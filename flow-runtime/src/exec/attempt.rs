@@ -4,9 +4,9 @@
 use super::Run;
 use crate::flow::{Flow, NodeId, Transition};
 use crate::graph::NodeKind;
+use crate::instance::InstanceId;
 use crate::journal::Event;
 use crate::policy::Policy;
-use crate::instance::InstanceId;
 use crate::step::StepError;
 use futures::FutureExt;
 use std::future::Future;

@@ -6,10 +6,10 @@ mod compensate;
 mod scope;
 mod sub_flow;
 
-pub use scope::{BranchFuture, Scope, Settled, TaskRun};
 use scope::Records;
-pub(crate) use sub_flow::sub_flow;
+pub use scope::{BranchFuture, Scope, Settled, TaskRun};
 pub use sub_flow::SubFlowFailed;
+pub(crate) use sub_flow::sub_flow;
 
 use crate::flow::{EndId, Flow, NodeId, Transition};
 use crate::instance::{CancelRequest, Instance, InstanceId};

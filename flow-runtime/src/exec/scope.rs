@@ -9,8 +9,8 @@ use crate::journal::{Event, Journal};
 use crate::outcome::Done;
 use crate::policy::Policy;
 use crate::step::{Step, StepError};
-use futures::{FutureExt, StreamExt};
 use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -268,10 +268,7 @@ impl<F: Flow> TaskRun<'_, F> {
 
     /// Decides what an attempt's result means: go on, retry after the
     /// backoff, or fail.
-    pub async fn settle(
-        &mut self,
-        result: Result<Transition<F>, StepError>,
-    ) -> Settled<F::Node> {
+    pub async fn settle(&mut self, result: Result<Transition<F>, StepError>) -> Settled<F::Node> {
         let error = match result {
             Ok(Transition::Next(next)) => {
                 self.scope.completed(self.node, self.iteration);

@@ -41,16 +41,38 @@ pub(crate) async fn sub_flow<S: Flow>(context: S::Context) -> Result<Completed<S
 /// The error of a sub-flow call whose flow failed.
 ///
 /// ```
+/// use flow_runtime::prelude::*;
 /// use flow_runtime::SubFlowFailed;
 ///
-/// let error = SubFlowFailed {
-///     flow: "CreditCheck",
-///     instance: flow_runtime::InstanceId::next(),
-///     node: "score",
-///     reason: "bureau unavailable".into(),
-/// };
-/// assert!(error.to_string().starts_with("sub-flow `CreditCheck`"));
-/// assert!(error.to_string().ends_with("failed at `score`: bureau unavailable"));
+/// async fn score(name: &str) -> Result<u32, String> {
+///     Err(format!("no credit history for {name}"))
+/// }
+///
+/// flow! {
+///     flow CreditCheck(name: String) {
+///         start -> score;
+///         task score = score(&name) -> scored;
+///         end scored;
+///     }
+/// }
+///
+/// struct Application { name: String }
+///
+/// flow! {
+///     flow Apply(app: Application) {
+///         start -> credit;
+///         flow credit = CreditCheck(app.name.clone()) -> done;
+///         end done;
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let failed = Apply::run(Application { name: "Ada".into() }).await.unwrap_failed();
+/// let error = failed.error.downcast_ref::<SubFlowFailed>().unwrap();
+/// assert_eq!(error.flow, "CreditCheck");
+/// assert_eq!(error.node, "score");
+/// assert_eq!(error.reason, "no credit history for Ada");
+/// # }
 /// ```
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("sub-flow `{flow}` (instance {instance}) failed at `{node}`: {reason}")]

@@ -1,0 +1,26 @@
+use flow_runtime::prelude::*;
+
+struct Order {
+    amount: u32,
+    a: u32,
+    b: u32,
+}
+
+async fn step(amount: u32) -> Result<u32, String> {
+    Ok(amount)
+}
+
+flow! {
+    flow OrWithoutElse(order: Order) {
+        start -> split;
+        or split {
+            order.amount > 10 => a,
+            order.amount > 100 => b,
+        }
+        task a = step(order.amount) => order.a -> joined;
+        task b = step(order.amount) => order.b -> joined;
+        join joined -> done;
+        end done;
+    }
+}
+fn main() {}
