@@ -1,6 +1,7 @@
-//! The order process of DESIGN §2, without what later features add (waits,
-//! parallel branches, compensation): validate, check stock (routing on the
-//! typed result), approve large orders, pay, ship, invoice.
+//! The order process of DESIGN §2, without what later features add (waits
+//! and timers): validate, check stock (routing on the typed result), approve
+//! large orders, pay (refunded if a later step fails), then ship and invoice
+//! in parallel.
 //!
 //! ```text
 //! cargo run --example order_process
@@ -76,8 +77,13 @@ mod steps {
         Ok(format!("parcel with {} item(s)", items.len()))
     }
 
-    pub async fn invoice(order: &Order) -> Result<String, OrderError> {
-        Ok(format!("invoice-{}", order.id))
+    pub async fn invoice(id: u32) -> Result<String, OrderError> {
+        Ok(format!("invoice-{id}"))
+    }
+
+    pub async fn refund(payment: &Option<String>) -> Result<(), OrderError> {
+        println!("  refund {}", payment.as_deref().unwrap_or("nothing"));
+        Ok(())
     }
 
     pub async fn backorder(order: &Order) -> Result<(), OrderError> {
@@ -106,13 +112,25 @@ flow! {
         }
 
         task manual_approval = steps::approve(&order) => order.approval -> pay;
-        task pay = steps::charge(&order) => order.payment -> ship;
-        task ship = steps::ship(&order.items) => order.shipment -> invoice;
-        task invoice = steps::invoice(&order) => order.invoice -> fulfilled;
+
+        /// Refunded if shipping or invoicing fails.
+        task pay = steps::charge(&order) => order.payment
+            retry 2 backoff exponential(100ms, 1s) timeout 5s
+            compensate steps::refund(&order.payment)
+            -> fulfil;
+
+        /// Shipping and invoicing run at the same time. Each branch borrows
+        /// only the fields it names: `invoice(&order)` here would not compile,
+        /// since `ship` writes `order.shipment` meanwhile.
+        and fulfil -> ship, invoice;
+        task ship = steps::ship(&order.items) => order.shipment -> fulfilled;
+        task invoice = steps::invoice(order.id) => order.invoice -> fulfilled;
+        join fulfilled -> done;
+
         task backorder = steps::backorder(&order) -> backordered;
 
         /// Paid, shipped and invoiced.
-        end fulfilled;
+        end done;
         /// Waiting for stock.
         end backordered;
     }
