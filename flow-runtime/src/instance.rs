@@ -1,9 +1,11 @@
 //! Instance identities.
 
 use crate::flow::Flow;
+use crate::observe::{Progress, ProgressTracker};
 use crate::outcome::Outcome;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -68,6 +70,7 @@ pub struct Instance<F: Flow> {
     id: InstanceId,
     cancel: watch::Sender<Option<CancelRequest>>,
     task: JoinHandle<Outcome<F>>,
+    progress: Arc<ProgressTracker>,
 }
 
 /// A request to stop an instance.
@@ -82,8 +85,50 @@ impl<F: Flow> Instance<F> {
         id: InstanceId,
         cancel: watch::Sender<Option<CancelRequest>>,
         task: JoinHandle<Outcome<F>>,
+        progress: Arc<ProgressTracker>,
     ) -> Self {
-        Self { id, cancel, task }
+        Self {
+            id,
+            cancel,
+            task,
+            progress,
+        }
+    }
+
+    /// Where the instance is: how many steps it completed, which tasks run
+    /// now (one per running branch), and whether it finished.
+    ///
+    /// ```
+    /// use flow_runtime::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// # #[derive(Default)] struct Order { ok: bool }
+    /// async fn slow() -> Result<bool, String> {
+    ///     tokio::time::sleep(Duration::from_secs(10)).await;
+    ///     Ok(true)
+    /// }
+    /// flow! {
+    ///     flow Slow(order: Order) {
+    ///         start -> wait;
+    ///         task wait = slow() => order.ok -> done;
+    ///         end done;
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let instance = Slow::start(Order::default());
+    /// tokio::time::sleep(Duration::from_secs(1)).await;
+    /// let progress = instance.progress();
+    /// assert_eq!((progress.steps_done, progress.running), (0, vec!["wait"]));
+    /// tokio::time::sleep(Duration::from_secs(10)).await;
+    /// let progress = instance.progress();
+    /// assert!(progress.finished && progress.steps_done == 1);
+    /// # }
+    /// ```
+    pub fn progress(&self) -> Progress {
+        let mut progress = self.progress.get();
+        progress.finished |= self.task.is_finished();
+        progress
     }
 
     /// The instance's id.

@@ -22,6 +22,13 @@ pub enum Event<N> {
         /// 1 for the first attempt, 2 for the first retry, ...
         attempt: u32,
     },
+    /// An attempt of a task succeeded: the task completed.
+    Succeeded {
+        /// The task.
+        node: N,
+        /// Which attempt succeeded.
+        attempt: u32,
+    },
     /// An attempt of a task failed.
     AttemptFailed {
         /// The task.
@@ -167,6 +174,94 @@ impl<N: NodeId> Journal<N> {
     }
 }
 
+impl<N: NodeId> Event<N> {
+    /// The same event with node names instead of node values, as an
+    /// [`Observer`](crate::Observer) sees it.
+    pub fn named(&self) -> Event<&'static str> {
+        match self {
+            Event::Entered { node, iteration } => Event::Entered {
+                node: node.name(),
+                iteration: *iteration,
+            },
+            Event::Attempt { node, attempt } => Event::Attempt {
+                node: node.name(),
+                attempt: *attempt,
+            },
+            Event::Succeeded { node, attempt } => Event::Succeeded {
+                node: node.name(),
+                attempt: *attempt,
+            },
+            Event::AttemptFailed {
+                node,
+                attempt,
+                error,
+                retry_in,
+            } => Event::AttemptFailed {
+                node: node.name(),
+                attempt: *attempt,
+                error: error.clone(),
+                retry_in: *retry_in,
+            },
+            Event::Recovered { node, to } => Event::Recovered {
+                node: node.name(),
+                to: to.name(),
+            },
+            Event::Failed { node, error } => Event::Failed {
+                node: node.name(),
+                error: error.clone(),
+            },
+            Event::Cancelled { reason, compensate } => Event::Cancelled {
+                reason: reason.clone(),
+                compensate: *compensate,
+            },
+            Event::CompensationAttempt {
+                node,
+                iteration,
+                attempt,
+            } => Event::CompensationAttempt {
+                node: node.name(),
+                iteration: *iteration,
+                attempt: *attempt,
+            },
+            Event::CompensationAttemptFailed {
+                node,
+                iteration,
+                attempt,
+                error,
+                retry_in,
+            } => Event::CompensationAttemptFailed {
+                node: node.name(),
+                iteration: *iteration,
+                attempt: *attempt,
+                error: error.clone(),
+                retry_in: *retry_in,
+            },
+            Event::Compensated { node, iteration } => Event::Compensated {
+                node: node.name(),
+                iteration: *iteration,
+            },
+            Event::BranchStarted {
+                split,
+                branch,
+                node,
+            } => Event::BranchStarted {
+                split: split.name(),
+                branch: *branch,
+                node: node.name(),
+            },
+            Event::BranchFinished { split, branch } => Event::BranchFinished {
+                split: split.name(),
+                branch: *branch,
+            },
+            Event::BranchCancelled { split, branch } => Event::BranchCancelled {
+                split: split.name(),
+                branch: *branch,
+            },
+            Event::Completed { end } => Event::Completed { end: *end },
+        }
+    }
+}
+
 impl<N: NodeId> fmt::Display for Event<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -175,6 +270,9 @@ impl<N: NodeId> fmt::Display for Event<N> {
                 write!(f, "enter {} (visit {iteration})", node.name())
             }
             Event::Attempt { node, attempt } => write!(f, "{} attempt {attempt}", node.name()),
+            Event::Succeeded { node, attempt } => {
+                write!(f, "{} attempt {attempt} succeeded", node.name())
+            }
             Event::AttemptFailed {
                 node,
                 attempt,

@@ -79,9 +79,12 @@ mod graph;
 mod history;
 mod instance;
 mod journal;
+mod observe;
 mod outcome;
 mod policy;
+mod runner;
 mod step;
+pub mod testing;
 
 pub use exec::{Scope, SubFlowFailed, run, start};
 pub use flow::{EndId, Flow, NodeId, Transition};
@@ -89,10 +92,12 @@ pub use graph::{EdgeInfo, EdgeLabel, Graph, NodeInfo, NodeKind};
 pub use history::{Path, Visit};
 pub use instance::{Instance, InstanceId};
 pub use journal::{Entry, Event, Journal};
+pub use observe::{InstanceCounts, Observation, Observer, Progress, StepMetrics, StepStats};
 pub use outcome::{
     Cancelled, Cause, Compensation, CompensationFailed, Completed, Done, Failed, Outcome,
 };
 pub use policy::{Backoff, Policy, Retry};
+pub use runner::Runner;
 pub use step::{
     BoxError, IntoStepError, Permanent, Step, StepError, StepOutput, StoreError, StorePlace,
 };
@@ -142,13 +147,6 @@ pub mod __private {
         branch: impl std::future::Future<Output = Result<(), StepError>> + Send + 'a,
     ) -> BranchFuture<'a> {
         Box::pin(branch)
-    }
-
-    /// Runs flow `S` to one of its ends as a step of another flow.
-    pub async fn sub_flow<S: crate::Flow>(
-        context: S::Context,
-    ) -> Result<crate::outcome::Completed<S>, StepError> {
-        crate::exec::sub_flow::<S>(context).await
     }
 
     /// The error of a node that runs inside a branch when it is asked to

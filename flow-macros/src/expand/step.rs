@@ -40,7 +40,8 @@ pub fn step_body(model: &Model, node_enum: &Ident, end_enum: &Ident) -> TokenStr
                 }
                 Statement::Task(task) => {
                     let bind = bind_context(model, true);
-                    let attempt = code.task_attempt(index, task);
+                    let step = step_param();
+                    let attempt = code.task_attempt(index, task, quote!(#step));
                     quote!(#bind #attempt)
                 }
                 Statement::Xor(xor) => {
@@ -119,10 +120,11 @@ impl Code<'_, '_> {
     /// One attempt of a task: calls the step (or runs the sub-flow), stores
     /// the value, routes, and evaluates to the `Transition`. The context is
     /// already bound under the user's name.
-    fn task_attempt(&self, index: usize, task: &TaskStmt) -> TokenStream {
+    fn task_attempt(&self, index: usize, task: &TaskStmt, step: TokenStream) -> TokenStream {
         let model = self.model;
         let node_enum = self.node_enum;
-        let call = awaited_call(&task.call, task.sub_flow.as_ref());
+        let intercept = (self.variant(index), step);
+        let call = awaited_call(&task.call, task.sub_flow.as_ref(), Some(intercept));
         let value = Ident::new("__flow_value", Span::mixed_site());
         let error = Ident::new("__flow_error", Span::mixed_site());
         // A sub-flow's run is stored as its final context and routed by its end.
@@ -340,7 +342,7 @@ impl Code<'_, '_> {
         let next = Ident::new("__flow_next", Span::mixed_site());
         let error = Ident::new("__flow_error", Span::mixed_site());
         let bind_step = bind_step(model, &quote!(&#info));
-        let attempt = self.task_attempt(node, task);
+        let attempt = self.task_attempt(node, task, quote!(&#info));
         let handler = model
             .out_edges(node)
             .find(|edge| matches!(edge.kind, EdgeKind::OnError))
@@ -391,7 +393,7 @@ pub fn compensate_method(
             let compensate = task.clauses.compensate.as_ref()?;
             let variant = variant_ident(node.name);
             let bind = bind_context(model, true);
-            let call = awaited_call(&compensate.call, None);
+            let call = awaited_call(&compensate.call, None, None);
             Some(quote! {
                 #node_enum::#variant => {
                     #bind
@@ -481,8 +483,14 @@ pub fn recover_method(model: &Model, node_enum: &Ident, context_type: &syn::Type
 
 /// `step_output(CALL.await)` with the future required to be `Send`, spanned
 /// at the call so type errors land on it. `f(..)` and `f(..).await` are both
-/// accepted. A sub-flow call runs the flow through the runtime instead.
-fn awaited_call(call: &Expr, sub_flow: Option<&syn::Path>) -> TokenStream {
+/// accepted. A sub-flow call runs the flow through the scope instead. With
+/// `intercept` (a task's node and step info) the call is awaited through
+/// the scope, where a test script may stand in for it.
+fn awaited_call(
+    call: &Expr,
+    sub_flow: Option<&syn::Path>,
+    intercept: Option<(TokenStream, TokenStream)>,
+) -> TokenStream {
     let future = match call {
         Expr::Await(awaited) => &*awaited.base,
         call => call,
@@ -495,16 +503,29 @@ fn awaited_call(call: &Expr, sub_flow: Option<&syn::Path>) -> TokenStream {
     // is evaluated, so the expression cannot see it.
     let span = future.span();
     let bound = Ident::new("__flow_future", span);
+    let scope = scope_param();
     let future = match sub_flow {
         Some(path) => {
             let context = call;
-            quote_spanned!(path.span()=> ::flow_runtime::__private::sub_flow::<#path>(#context))
+            quote_spanned!(path.span()=> #scope.sub_flow::<#path>(#context))
         }
         None => quote!(#future),
+    };
+    let awaited = quote_spanned!(span=> ::flow_runtime::__private::step_output(#bound.await));
+    // The script is asked first; the call's own errors (not a future, not a
+    // `Result`) still come from the plain `.await` above, once.
+    let awaited = match intercept {
+        Some((node, step)) => quote_spanned! {span=>
+            match #scope.scripted(#node, #step) {
+                ::core::option::Option::Some(__flow_scripted) => __flow_scripted.play().await,
+                ::core::option::Option::None => #awaited,
+            }
+        },
+        None => awaited,
     };
     quote_spanned! {span=> {
         let #bound = #future;
         ::flow_runtime::__private::require_send(&#bound);
-        ::flow_runtime::__private::step_output(#bound.await)
+        #awaited
     }}
 }

@@ -40,7 +40,10 @@ pub(super) async fn run_node<F: Flow>(
         let result = guarded(F::step(node, &mut run.context, &step, &run.scope), policy).await;
         let error = match result {
             Ok(Transition::Fail(error)) | Err(error) => error,
-            Ok(moved_on) => return moved_on,
+            Ok(moved_on) => {
+                run.record(Event::Succeeded { node, attempt });
+                return moved_on;
+            }
         };
         let seed = seed_of::<F>(run.scope.instance(), node, iteration);
         let retry_in = next_delay(policy, &error, attempt, seed);

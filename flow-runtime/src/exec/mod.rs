@@ -3,9 +3,11 @@
 
 mod attempt;
 mod compensate;
+mod hooks;
 mod scope;
 mod sub_flow;
 
+pub(crate) use hooks::Hooks;
 use scope::Records;
 pub use scope::{BranchFuture, Scope, Settled, TaskRun};
 pub use sub_flow::SubFlowFailed;
@@ -14,9 +16,11 @@ pub(crate) use sub_flow::sub_flow;
 use crate::flow::{EndId, Flow, NodeId, Transition};
 use crate::instance::{CancelRequest, Instance, InstanceId};
 use crate::journal::Event;
+use crate::observe::ProgressTracker;
 use crate::outcome::{
     Cancelled, Cause, Compensation, CompensationFailed, Completed, Failed, Outcome,
 };
+use std::sync::Arc;
 use tokio::sync::watch;
 use tracing::Instrument;
 
@@ -48,9 +52,15 @@ use tracing::Instrument;
 /// # }
 /// ```
 pub async fn run<F: Flow>(context: F::Context) -> Outcome<F> {
+    run_with::<F>(context, Hooks::default()).await
+}
+
+pub(crate) async fn run_with<F: Flow>(context: F::Context, hooks: Hooks<F>) -> Outcome<F> {
     let instance = InstanceId::next();
     let span = tracing::info_span!("flow", flow = F::GRAPH.name(), instance = %instance);
-    drive::<F>(instance, context, None).instrument(span).await
+    drive::<F>(instance, context, None, hooks)
+        .instrument(span)
+        .await
 }
 
 /// Starts one instance of `F` on the current tokio runtime and returns its
@@ -61,11 +71,17 @@ pub async fn run<F: Flow>(context: F::Context) -> Outcome<F> {
 ///
 /// Outside a tokio runtime.
 pub fn start<F: Flow>(context: F::Context) -> Instance<F> {
+    start_with::<F>(context, Hooks::default())
+}
+
+pub(crate) fn start_with<F: Flow>(context: F::Context, mut hooks: Hooks<F>) -> Instance<F> {
     let (sender, cancel) = watch::channel(None);
     let instance = InstanceId::next();
+    let progress = Arc::new(ProgressTracker::default());
+    hooks.observers.push(progress.clone());
     let span = tracing::info_span!("flow", flow = F::GRAPH.name(), instance = %instance);
-    let task = tokio::spawn(drive::<F>(instance, context, Some(cancel)).instrument(span));
-    Instance::new(instance, sender, task)
+    let task = tokio::spawn(drive::<F>(instance, context, Some(cancel), hooks).instrument(span));
+    Instance::new(instance, sender, task, progress)
 }
 
 /// One instance's state while it runs: its context, and what it recorded.
@@ -84,10 +100,11 @@ pub(crate) async fn drive<F: Flow>(
     instance: InstanceId,
     context: F::Context,
     mut cancel: Option<watch::Receiver<Option<CancelRequest>>>,
+    hooks: Hooks<F>,
 ) -> Outcome<F> {
     let mut run = Run::<F> {
         context,
-        scope: Scope::new(instance),
+        scope: Scope::new(instance, hooks),
     };
     let mut node = F::START;
     loop {

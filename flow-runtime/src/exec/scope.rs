@@ -1,14 +1,17 @@
 //! What an instance records while it runs (path, journal, completed tasks),
 //! shared by the main loop and by the concurrent branches of a split.
 
+use super::Hooks;
 use super::attempt::{guarded, next_delay, seed_of};
 use crate::flow::{EndId, Flow, NodeId, Transition};
 use crate::history::{Path, Visit};
 use crate::instance::InstanceId;
 use crate::journal::{Event, Journal};
+use crate::observe::Observation;
 use crate::outcome::Done;
 use crate::policy::Policy;
 use crate::step::{Step, StepError};
+use crate::testing::Scripted;
 use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
 use std::future::Future;
@@ -31,6 +34,7 @@ use tracing::Instrument;
 pub struct Scope<F: Flow> {
     instance: InstanceId,
     records: Mutex<Records<F>>,
+    hooks: Hooks<F>,
 }
 
 /// What one instance has done so far.
@@ -52,10 +56,11 @@ pub(crate) struct Records<F: Flow> {
 pub type BranchFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StepError>> + Send + 'a>>;
 
 impl<F: Flow> Scope<F> {
-    pub(crate) fn new(instance: InstanceId) -> Self {
+    pub(crate) fn new(instance: InstanceId, hooks: Hooks<F>) -> Self {
         let nodes = F::GRAPH.nodes().len();
         Self {
             instance,
+            hooks,
             records: Mutex::new(Records {
                 path: Path::with_capacity(nodes),
                 journal: Journal::with_capacity(nodes * 3),
@@ -86,8 +91,29 @@ impl<F: Flow> Scope<F> {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Appends `event` to the journal and shows it to the observers (after
+    /// the lock is released, so an observer cannot stall the branches).
     pub(crate) fn record(&self, event: Event<F::Node>) {
-        self.lock().record(event);
+        if self.hooks.observers.is_empty() {
+            self.lock().record(event);
+            return;
+        }
+        let named = event.named();
+        let (elapsed, at) = self.lock().record(event);
+        self.notify(elapsed, at, &named);
+    }
+
+    fn notify(&self, elapsed: std::time::Duration, at: SystemTime, event: &Event<&'static str>) {
+        let observation = Observation {
+            flow: F::GRAPH.name(),
+            instance: self.instance,
+            elapsed,
+            at,
+            event,
+        };
+        for observer in &self.hooks.observers {
+            observer.observe(&observation);
+        }
     }
 
     /// Enters `node`: a visit on the path and an `Entered` event. Returns
@@ -106,7 +132,30 @@ impl<F: Flow> Scope<F> {
         records
             .journal
             .push(elapsed, at, Event::Entered { node, iteration });
+        drop(records);
+        if !self.hooks.observers.is_empty() {
+            let node = node.name();
+            self.notify(elapsed, at, &Event::Entered { node, iteration });
+        }
         iteration
+    }
+
+    /// What a test script puts in place of this attempt of a task's call,
+    /// if it replaces it; the call's future is then dropped unpolled.
+    #[doc(hidden)]
+    pub fn scripted(&self, node: F::Node, step: &Step) -> Option<Scripted> {
+        let script = self.hooks.script.as_ref()?;
+        script.take(node, step)
+    }
+
+    /// Runs flow `S` as a step: see [`SubFlowFailed`](crate::SubFlowFailed).
+    #[doc(hidden)]
+    pub async fn sub_flow<S: Flow>(
+        &self,
+        context: S::Context,
+    ) -> Result<crate::outcome::Completed<S>, StepError> {
+        let hooks = Hooks::observed_by(self.hooks.observers.clone());
+        super::sub_flow::<S>(context, hooks).await
     }
 
     /// Notes that a visit of a task completed; it is compensated if the
@@ -215,9 +264,10 @@ impl<F: Flow> Records<F> {
         (elapsed, self.started_at + elapsed)
     }
 
-    pub(crate) fn record(&mut self, event: Event<F::Node>) {
+    fn record(&mut self, event: Event<F::Node>) -> (std::time::Duration, SystemTime) {
         let (elapsed, at) = self.now();
         self.journal.push(elapsed, at, event);
+        (elapsed, at)
     }
 }
 
@@ -271,6 +321,10 @@ impl<F: Flow> TaskRun<'_, F> {
     pub async fn settle(&mut self, result: Result<Transition<F>, StepError>) -> Settled<F::Node> {
         let error = match result {
             Ok(Transition::Next(next)) => {
+                self.scope.record(Event::Succeeded {
+                    node: self.node,
+                    attempt: self.attempt,
+                });
                 self.scope.completed(self.node, self.iteration);
                 return Settled::Next(next);
             }
@@ -298,12 +352,11 @@ impl<F: Flow> TaskRun<'_, F> {
     /// with `error` once the split has cancelled the other branches.
     pub fn fail(self, error: StepError) -> StepError {
         tracing::warn!(node = self.node.name(), %error, "step failed");
-        let mut records = self.scope.lock();
-        records.record(Event::Failed {
+        self.scope.record(Event::Failed {
             node: self.node,
             error: error.to_string(),
         });
-        records.failed_in_branch.get_or_insert(self.node);
+        self.scope.lock().failed_in_branch.get_or_insert(self.node);
         error
     }
 }

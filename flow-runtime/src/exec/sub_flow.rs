@@ -1,6 +1,6 @@
 //! Running another flow as one step of a flow: `flow NAME = Other(context)`.
 
-use super::drive;
+use super::{Hooks, drive};
 use crate::flow::{Flow, NodeId};
 use crate::instance::InstanceId;
 use crate::outcome::{Cause, Completed, Outcome};
@@ -8,14 +8,18 @@ use crate::step::{Permanent, StepError};
 use tracing::Instrument;
 
 /// Runs `S` to one of its ends as a child instance: its own instance id,
-/// path, journal and compensation, inside the parent's `tracing` span. If
+/// path, journal and compensation, inside the parent's `tracing` span, seen
+/// by the parent's observers. If
 /// the child fails (after compensating its own steps), the step fails with
 /// [`SubFlowFailed`]; a permanent child error stays permanent.
-pub(crate) async fn sub_flow<S: Flow>(context: S::Context) -> Result<Completed<S>, StepError> {
+pub(crate) async fn sub_flow<S: Flow>(
+    context: S::Context,
+    hooks: Hooks<S>,
+) -> Result<Completed<S>, StepError> {
     let instance = InstanceId::next();
     let span = tracing::info_span!("flow", flow = S::GRAPH.name(), instance = %instance);
     // Boxed: a flow may call itself, and a future cannot contain itself.
-    let outcome = Box::pin(drive::<S>(instance, context, None).instrument(span)).await;
+    let outcome = Box::pin(drive::<S>(instance, context, None, hooks).instrument(span)).await;
     let (node, error) = match outcome {
         Outcome::Completed(completed) => return Ok(completed),
         Outcome::Failed(failed) => (failed.node, failed.error),
