@@ -257,7 +257,7 @@ impl<N: NodeId> Event<N> {
                 split: split.name(),
                 branch: *branch,
             },
-            Event::Completed { end } => Event::Completed { end: *end },
+            Event::Completed { end } => Event::Completed { end },
         }
     }
 }

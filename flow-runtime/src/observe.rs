@@ -283,10 +283,10 @@ impl Observer for ProgressTracker {
             running.retain(|running| *running != node);
         };
         match *observation.event {
-            Event::Attempt { node, .. } | Event::CompensationAttempt { node, .. } => {
-                if !progress.running.contains(&node) {
-                    progress.running.push(node);
-                }
+            Event::Attempt { node, .. } | Event::CompensationAttempt { node, .. }
+                if !progress.running.contains(&node) =>
+            {
+                progress.running.push(node);
             }
             Event::Succeeded { node, .. } => {
                 stop(&mut progress.running, node);
