@@ -12,6 +12,7 @@ use futures::FutureExt;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::panic::AssertUnwindSafe;
+use tracing::Instrument;
 
 /// Runs `node` until it moves on or fails for good (retries exhausted, or a
 /// permanent error).
@@ -37,7 +38,10 @@ pub(super) async fn run_node<F: Flow>(
     loop {
         run.record(Event::Attempt { node, attempt });
         let step = run.scope.step_info(node, iteration, attempt);
-        let result = guarded(F::step(node, &mut run.context, &step, &run.scope), policy).await;
+        let span = tracing::info_span!("attempt", node = node.name(), iteration, attempt);
+        let result = guarded(F::step(node, &mut run.context, &step, &run.scope), policy)
+            .instrument(span)
+            .await;
         let error = match result {
             Ok(Transition::Fail(error)) | Err(error) => error,
             Ok(moved_on) => {

@@ -313,7 +313,13 @@ impl<F: Flow> TaskRun<'_, F> {
 
     /// Runs one attempt under the task's timeout, catching a panic.
     pub async fn guarded<T>(&self, attempt: impl Future<Output = T>) -> Result<T, StepError> {
-        guarded(attempt, self.policy).await
+        let span = tracing::info_span!(
+            "attempt",
+            node = self.node.name(),
+            iteration = self.iteration,
+            attempt = self.attempt
+        );
+        guarded(attempt, self.policy).instrument(span).await
     }
 
     /// Decides what an attempt's result means: go on, retry after the
