@@ -157,14 +157,21 @@ impl LinkStyles {
 }
 
 /// `text` for inside a double-quoted Mermaid label (`n1("...")`,
-/// `-->|"..."|`): characters that would end the string, start markup or be
-/// read as Mermaid syntax become Mermaid entity codes (`#quot;`, `#lt;`,
-/// `#35;`), which Mermaid turns back into the characters when it draws.
-/// Line breaks become spaces.
+/// `-->|"..."|`): characters that would end the string, start HTML or
+/// Markdown, or be read as Mermaid syntax become Mermaid entity codes
+/// (`#quot;`, `#lt;`, `#35;`), which Mermaid turns back into the characters
+/// when it draws. Line breaks become spaces.
+///
+/// Mermaid 11 reads every label as Markdown: `Held(_) | Paid(_)` would draw
+/// `) | Paid(` in italics, `\\` would draw one backslash. So `*`, `\` and
+/// any `_` that is not inside a word (`check_stock` cannot start emphasis)
+/// are entity codes too.
 pub(crate) fn text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut previous = None;
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
+        let next = rest[c.len_utf8()..].chars().next();
         // Mermaid (up to 11 at least) cuts the last `;` off any line where
         // `style` or `classDef` is followed by `:`, `#` and `;`, which would
         // break the entity codes below. Writing the word's first letter as
@@ -184,13 +191,23 @@ pub(crate) fn text(text: &str) -> String {
                 '{' => out.push_str("#123;"),
                 '}' => out.push_str("#125;"),
                 '`' => out.push_str("#96;"),
+                '*' => out.push_str("#42;"),
+                '\\' => out.push_str("#92;"),
+                '_' if !(is_word(previous) && is_word(next)) => out.push_str("#95;"),
                 '\n' | '\r' | '\t' => out.push(' '),
                 c => out.push(c),
             }
         }
+        previous = Some(c);
         rest = &rest[c.len_utf8()..];
     }
     out
+}
+
+/// Whether `c` is a letter or digit: an `_` between two of them is inside
+/// a word, where Markdown never starts or ends emphasis.
+fn is_word(c: Option<char>) -> bool {
+    c.is_some_and(char::is_alphanumeric)
 }
 
 /// `text` as a double-quoted YAML string.
@@ -223,11 +240,31 @@ mod tests {
     }
 
     #[test]
-    fn a_guarded_pattern_keeps_its_parentheses_and_stars() {
+    fn a_guarded_pattern_keeps_its_parentheses() {
         assert_eq!(
             text("Stock::Out(n) if *n > 3"),
-            "Stock::Out(n) if *n #gt; 3"
+            "Stock::Out(n) if #42;n #gt; 3"
         );
+    }
+
+    #[test]
+    fn markdown_emphasis_cannot_form() {
+        assert_eq!(text("Held(_) | Paid(_)"), "Held(#95;) #124; Paid(#95;)");
+        assert_eq!(text("**bold**"), "#42;#42;bold#42;#42;");
+        assert_eq!(text("_lead trail_"), "#95;lead trail#95;");
+        assert_eq!(text("__init__"), "#95;#95;init#95;#95;");
+    }
+
+    #[test]
+    fn underscores_inside_words_are_kept() {
+        assert_eq!(text("check_stock"), "check_stock");
+        assert_eq!(text("a_b_2"), "a_b_2");
+        assert_eq!(text("größe_x"), "größe_x");
+    }
+
+    #[test]
+    fn backslashes_cannot_escape_markdown() {
+        assert_eq!(text(r"a\b\_"), "a#92;b#92;#95;");
     }
 
     #[test]
