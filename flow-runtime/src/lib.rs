@@ -73,6 +73,7 @@
 // names `::flow_runtime`.
 extern crate self as flow_runtime;
 
+pub mod diagram;
 mod exec;
 mod flow;
 mod graph;

@@ -1,0 +1,98 @@
+//! Snapshots of the Mermaid and DOT drawings of real flows, a hand-built
+//! graph with every node kind, and the highlighted path of real runs.
+//! `tests/diagram_render.rs` checks that the Mermaid ones really render.
+
+#[path = "support/order_process.rs"]
+mod order_process;
+#[path = "support/parallel.rs"]
+mod parallel;
+#[path = "support/payment.rs"]
+mod payment;
+
+use flow_runtime::Flow;
+use flow_runtime::diagram;
+use order_process::{Order, OrderProcess};
+use payment::{Payment, PaymentProcess};
+
+#[test]
+fn order_process_mermaid() {
+    insta::assert_snapshot!(OrderProcess::GRAPH.mermaid());
+}
+
+#[test]
+fn order_process_dot() {
+    insta::assert_snapshot!(OrderProcess::GRAPH.dot());
+}
+
+#[test]
+fn loop_error_route_and_compensation_mermaid() {
+    insta::assert_snapshot!(PaymentProcess::GRAPH.mermaid());
+}
+
+#[test]
+fn loop_error_route_and_compensation_dot() {
+    insta::assert_snapshot!(PaymentProcess::GRAPH.dot());
+}
+
+#[test]
+fn parallel_gateways_and_sub_flow_mermaid() {
+    insta::assert_snapshot!(parallel::FULFILMENT.mermaid());
+}
+
+#[test]
+fn parallel_gateways_and_sub_flow_dot() {
+    insta::assert_snapshot!(parallel::FULFILMENT.dot());
+}
+
+async fn large_order() -> flow_runtime::Path<<OrderProcess as Flow>::Node> {
+    let order = Order {
+        id: 7,
+        amount: 1500,
+        items: vec!["book".into()],
+        ..Order::default()
+    };
+    let done = OrderProcess::run(order).await.unwrap();
+    assert_eq!(
+        done.path.to_string(),
+        "start -> validate -> check_stock -> approval -> manual_approval -> pay -> ship -> invoice -> fulfilled"
+    );
+    done.path
+}
+
+#[tokio::test]
+async fn highlighted_run_mermaid() {
+    let path = large_order().await;
+    insta::assert_snapshot!(diagram::mermaid_with_path::<OrderProcess>(&path));
+}
+
+#[tokio::test]
+async fn highlighted_run_dot() {
+    let path = large_order().await;
+    insta::assert_snapshot!(diagram::dot_with_path::<OrderProcess>(&path));
+}
+
+/// Two declined charges: the error route and the loop back are taken.
+#[tokio::test]
+async fn highlighted_loop_through_error_route_mermaid() {
+    let payment = Payment {
+        amount: 30,
+        declines: 2,
+        ..Payment::default()
+    };
+    let done = PaymentProcess::run(payment).await.unwrap();
+    assert_eq!(
+        done.path.to_string(),
+        "start -> reserve -> charge -> declined -> charge -> declined -> charge -> paid"
+    );
+    insta::assert_snapshot!(diagram::mermaid_with_path::<PaymentProcess>(&done.path));
+}
+
+#[test]
+fn drawings_are_deterministic() {
+    assert_eq!(OrderProcess::GRAPH.mermaid(), OrderProcess::GRAPH.mermaid());
+    assert_eq!(parallel::FULFILMENT.dot(), parallel::FULFILMENT.dot());
+    assert_eq!(
+        diagram::mermaid(OrderProcess::GRAPH),
+        OrderProcess::GRAPH.diagram().mermaid()
+    );
+}
