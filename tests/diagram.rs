@@ -2,7 +2,13 @@
 //! graph with every node kind, and the highlighted path of real runs.
 //! `tests/diagram_render.rs` checks that the Mermaid ones really render.
 
-#[path = "support/order_process.rs"]
+// The flagship example itself (its `main` unused here), so the drawings
+// are of the real flow.
+#[allow(dead_code)]
+#[path = "../examples/loan_approval.rs"]
+mod loan_approval;
+#[allow(dead_code)]
+#[path = "../examples/order_process.rs"]
 mod order_process;
 #[path = "support/parallel.rs"]
 mod parallel;
@@ -54,7 +60,7 @@ async fn large_order() -> flow_runtime::Path<<OrderProcess as Flow>::Node> {
     let done = OrderProcess::run(order).await.unwrap();
     assert_eq!(
         done.path.to_string(),
-        "start -> validate -> check_stock -> approval -> manual_approval -> pay -> ship -> invoice -> fulfilled"
+        "start -> validate -> check_stock -> approval -> manual_approval -> pay -> fulfil -> ship -> invoice -> fulfilled -> done"
     );
     done.path
 }
@@ -95,4 +101,25 @@ fn drawings_are_deterministic() {
         diagram::mermaid(OrderProcess::GRAPH),
         OrderProcess::GRAPH.diagram().mermaid()
     );
+}
+
+/// The drawing `flow!` puts in a flow's rustdoc is the one the runtime
+/// draws from `Flow::GRAPH`: the macro and the runtime describe the same
+/// graph to `flow-diagram`.
+#[test]
+fn the_rustdoc_diagram_is_the_runtime_drawing() {
+    use loan_approval::{CreditCheck, LoanApproval};
+    assert_eq!(
+        OrderProcess::__MERMAID,
+        diagram::mermaid(OrderProcess::GRAPH)
+    );
+    assert_eq!(
+        PaymentProcess::__MERMAID,
+        diagram::mermaid(PaymentProcess::GRAPH)
+    );
+    assert_eq!(
+        LoanApproval::__MERMAID,
+        diagram::mermaid(LoanApproval::GRAPH)
+    );
+    assert_eq!(CreditCheck::__MERMAID, diagram::mermaid(CreditCheck::GRAPH));
 }

@@ -8,7 +8,10 @@
 
 #[path = "support/browser.rs"]
 mod browser;
-#[path = "support/order_process.rs"]
+// The flagship example itself (its `main` unused here), so the drawings
+// are of the real flow.
+#[allow(dead_code)]
+#[path = "../examples/order_process.rs"]
 mod order_process;
 #[path = "support/parallel.rs"]
 mod parallel;

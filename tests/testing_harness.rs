@@ -17,7 +17,6 @@ struct Order {
     amount: u32,
     stock: Option<Stock>,
     payment: Option<String>,
-    attempts_seen: Vec<u32>,
     problem: Option<String>,
     shipped: bool,
     invoiced: bool,

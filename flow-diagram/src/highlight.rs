@@ -39,12 +39,15 @@ impl Highlight {
     }
 
     /// What a run took that visited the nodes at `visits`, in order: every
-    /// node visited, and every edge from one visited node to the next.
+    /// node visited, and for each visit the edge it was reached by.
     ///
-    /// When several edges lead from a node to the next one visited (two
-    /// conditions of one gateway leading to the same node), the sequence of
-    /// visits cannot tell which was taken and all of them are drawn as taken.
-    /// Consecutive visits with no edge between them mark only the nodes.
+    /// A visit is reached from the latest earlier visit of one of its
+    /// predecessors; the branches of a parallel split interleave in the
+    /// sequence, so this, not the visit just before, is where it came from.
+    /// A join is reached by every branch that arrived: the edges from each
+    /// of its predecessors visited since its split are taken. When several
+    /// edges lead from one node to the same next node (two conditions of a
+    /// gateway), the visits cannot tell which was taken and all are drawn.
     ///
     /// ```
     /// use flow_diagram::{Diagram, Edge, Highlight, Kind, Label, Node};
@@ -68,21 +71,67 @@ impl Highlight {
     /// let run = Highlight::path(&diagram, [0, 1, 2, 1, 2, 3]);
     /// assert!((0..4).all(|edge| run.has_edge(edge)));
     /// ```
+    ///
+    /// Parallel branches:
+    ///
+    /// ```
+    /// use flow_diagram::{Diagram, Edge, Highlight, Kind, Label, Node};
+    ///
+    /// let diagram = Diagram::new(
+    ///     "Fulfil",
+    ///     vec![
+    ///         Node::new("fulfil", Kind::And),
+    ///         Node::new("ship", Kind::Task),
+    ///         Node::new("invoice", Kind::Task),
+    ///         Node::new("joined", Kind::Join),
+    ///     ],
+    ///     vec![
+    ///         Edge::new(0, 1, Label::Branch),
+    ///         Edge::new(0, 2, Label::Branch),
+    ///         Edge::new(1, 3, Label::Next),
+    ///         Edge::new(2, 3, Label::Next),
+    ///     ],
+    /// );
+    /// let run = Highlight::path(&diagram, [0, 1, 2, 3]);
+    /// assert!((0..4).all(|edge| run.has_edge(edge)));
+    /// ```
     pub fn path(diagram: &Diagram<'_>, visits: impl IntoIterator<Item = usize>) -> Self {
+        let visits: Vec<usize> = visits.into_iter().collect();
         let mut highlight = Self::new();
-        let mut previous = None;
-        for node in visits {
+        for (position, &node) in visits.iter().enumerate() {
             highlight.nodes.insert(node);
-            if let Some(from) = previous {
-                let taken = diagram
+            let earlier = &visits[..position];
+            let incoming = |from: usize| {
+                diagram
                     .edges
                     .iter()
                     .enumerate()
-                    .filter(|(_, edge)| edge.from == from && edge.to == node)
-                    .map(|(index, _)| index);
-                highlight.edges.extend(taken);
+                    .filter(move |(_, edge)| edge.from == from && edge.to == node)
+                    .map(|(index, _)| index)
+            };
+            let is_predecessor =
+                |from: usize| diagram.edges.iter().any(|e| e.from == from && e.to == node);
+            if diagram
+                .nodes
+                .get(node)
+                .is_some_and(|n| n.kind == crate::Kind::Join)
+            {
+                // Every predecessor visited since this join was last passed.
+                let since = earlier
+                    .iter()
+                    .rposition(|&n| n == node)
+                    .map_or(0, |p| p + 1);
+                let arrived: Vec<usize> = earlier[since..]
+                    .iter()
+                    .copied()
+                    .filter(|&from| is_predecessor(from))
+                    .collect();
+                for from in arrived {
+                    highlight.edges.extend(incoming(from));
+                }
+            } else if let Some(&from) = earlier.iter().rev().find(|&&from| is_predecessor(from)) {
+                highlight.edges.extend(incoming(from));
             }
-            previous = Some(node);
         }
         highlight
     }

@@ -6,7 +6,20 @@ use crate::model::{EdgeKind, Model, NodeKind, name_key};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn flow_docs(model: &Model) -> TokenStream {
+/// Loads Mermaid (from a CDN, when the docs are read online) and draws each
+/// `mermaid` code block of the page; offline the text stays readable.
+const DRAW_MERMAID: &str = r#"<script type="module">
+import mermaid from "https://cdn.jsdelivr.net/npm/mermaid@11.12.2/dist/mermaid.esm.min.mjs";
+let drawn = 0;
+for (const code of document.querySelectorAll("pre.language-mermaid > code")) {
+  const { svg } = await mermaid.render(`flow-diagram-${drawn++}`, code.textContent);
+  const figure = document.createElement("div");
+  figure.innerHTML = svg;
+  code.parentElement.replaceWith(figure);
+}
+</script>"#;
+
+pub fn flow_docs(model: &Model, mermaid: &str) -> TokenStream {
     // Without a doc comment of its own, the flow still gets a summary line.
     let summary = model
         .def
@@ -59,5 +72,13 @@ pub fn flow_docs(model: &Model) -> TokenStream {
             leads_to.replace('|', "\\|")
         ));
     }
+    lines.extend([
+        String::new(),
+        "# Diagram".to_owned(),
+        String::new(),
+        "```mermaid".to_owned(),
+    ]);
+    lines.extend(mermaid.lines().map(str::to_owned));
+    lines.extend(["```".to_owned(), String::new(), DRAW_MERMAID.to_owned()]);
     quote!(#(#[doc = #lines])*)
 }

@@ -120,7 +120,59 @@ pub fn source_text(tokens: &impl ToTokens) -> String {
     joined
         .and_then(|span| span.source_text())
         .map(|text| text.split_whitespace().collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| tokens.to_string())
+        .unwrap_or_else(|| tidy(&tokens.to_string()))
+}
+
+/// Tokens printed by `proc_macro2` are spaced apart (`Stock :: Out (n)`);
+/// this closes the gaps a person would not write (`Stock::Out(n)`).
+fn tidy(printed: &str) -> String {
+    let mut text = printed.to_owned();
+    for (spaced, tight) in [
+        (" :: ", "::"),
+        (" . ", "."),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" [", "["),
+        ("[ ", "["),
+        (" ]", "]"),
+        (" ,", ","),
+        ("& ", "&"),
+        ("! ", "!"),
+    ] {
+        text = text.replace(spaced, tight);
+    }
+    // A `*` that dereferences (at the start, or after an operator or `if`).
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut tidied = String::new();
+    for (index, word) in words.iter().enumerate() {
+        let previous = index.checked_sub(1).map(|i| words[i]);
+        let unary = *word == "*"
+            && previous
+                .is_none_or(|p| p == "if" || p.ends_with(|c: char| "=<>|&(,!+-*/%".contains(c)));
+        tidied.push_str(word);
+        if index + 1 < words.len() && !unary {
+            tidied.push(' ');
+        }
+    }
+    tidied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tidy;
+
+    #[test]
+    fn printed_tokens_are_tidied() {
+        assert_eq!(tidy("Stock :: Available"), "Stock::Available");
+        assert_eq!(
+            tidy("Stock :: Out (n) if * n > 3"),
+            "Stock::Out(n) if *n > 3"
+        );
+        assert_eq!(tidy("Held (_) | Paid (_)"), "Held(_) | Paid(_)");
+        assert_eq!(tidy("a * b"), "a * b");
+        assert_eq!(tidy("& order . items [0]"), "&order.items[0]");
+    }
 }
 
 /// The text of the `///` comments among `attrs`, one line each.

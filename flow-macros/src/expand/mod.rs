@@ -1,5 +1,6 @@
 //! Code generation for a flow that passed every check.
 
+mod diagram;
 mod docs;
 mod graph;
 mod step;
@@ -23,7 +24,8 @@ pub fn expand(model: &Model) -> TokenStream {
             is_end: node.kind == NodeKind::End,
         })
         .collect();
-    let flow_docs = docs::flow_docs(model);
+    let mermaid = diagram::mermaid(model);
+    let flow_docs = docs::flow_docs(model, &mermaid);
     let graph = graph::graph(model);
     let step_body = step::step_body(model, &names.node, &names.end);
     let mut methods = step::compensate_method(model, &names.node, &model.def.context_type);
@@ -32,7 +34,17 @@ pub fn expand(model: &Model) -> TokenStream {
         &names.node,
         &model.def.context_type,
     ));
-    types::items(model.def, &variants, flow_docs, graph, step_body, methods)
+    let mut items = types::items(model.def, &variants, flow_docs, graph, step_body, methods);
+    let flow = &names.flow;
+    items.extend(quote::quote! {
+        impl #flow {
+            /// The Mermaid drawing in the flow's docs, for tests that check
+            /// it is the one `flow_runtime::diagram::mermaid` draws.
+            #[doc(hidden)]
+            pub const __MERMAID: &'static str = #mermaid;
+        }
+    });
+    items
 }
 
 /// The enum variant of a node, carrying the span of its name.
