@@ -9,18 +9,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::sleep;
 
-/// Keeps every observation: flow, instance and named event.
-#[derive(Default)]
-struct Recorder(
-    Mutex<
-        Vec<(
-            String,
-            flow_runtime::InstanceId,
-            Duration,
-            Event<&'static str>,
-        )>,
-    >,
+/// One observation, kept: flow, instance, time since start, named event.
+type Kept = (
+    String,
+    flow_runtime::InstanceId,
+    Duration,
+    Event<&'static str>,
 );
+
+/// Keeps every observation.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<Kept>>);
 
 impl Observer for Recorder {
     fn observe(&self, observation: &Observation<'_>) {

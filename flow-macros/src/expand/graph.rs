@@ -158,23 +158,6 @@ fn tidy(printed: &str) -> String {
     tidied
 }
 
-#[cfg(test)]
-mod tests {
-    use super::tidy;
-
-    #[test]
-    fn printed_tokens_are_tidied() {
-        assert_eq!(tidy("Stock :: Available"), "Stock::Available");
-        assert_eq!(
-            tidy("Stock :: Out (n) if * n > 3"),
-            "Stock::Out(n) if *n > 3"
-        );
-        assert_eq!(tidy("Held (_) | Paid (_)"), "Held(_) | Paid(_)");
-        assert_eq!(tidy("a * b"), "a * b");
-        assert_eq!(tidy("& order . items [0]"), "&order.items[0]");
-    }
-}
-
 /// The text of the `///` comments among `attrs`, one line each.
 pub fn doc_text(attrs: &[Attribute]) -> String {
     let lines: Vec<String> = attrs
@@ -222,4 +205,21 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(OFFSET, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(PRIME)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tidy;
+
+    #[test]
+    fn printed_tokens_are_tidied() {
+        assert_eq!(tidy("Stock :: Available"), "Stock::Available");
+        assert_eq!(
+            tidy("Stock :: Out (n) if * n > 3"),
+            "Stock::Out(n) if *n > 3"
+        );
+        assert_eq!(tidy("Held (_) | Paid (_)"), "Held(_) | Paid(_)");
+        assert_eq!(tidy("a * b"), "a * b");
+        assert_eq!(tidy("& order . items [0]"), "&order.items[0]");
+    }
 }
