@@ -532,3 +532,49 @@ async fn cancelling_an_instance_drops_its_branches_and_compensates_what_they_did
     assert!(dropped.load(Ordering::SeqCst));
     assert_eq!(log.lines(), ["flight", "undo flight"]);
 }
+
+#[derive(Default)]
+struct Retried {
+    applicant: Applicant,
+    checked: Applicant,
+}
+
+flow! {
+    flow RetriedCheck(retried: Retried) {
+        start -> credit;
+        flow credit = CreditCheck(retried.applicant.clone()) => retried.checked
+            retry 2 backoff fixed(1s)
+            -> done;
+        end done;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sub_flow_call_outside_a_split_is_attempted_like_a_task() {
+    let context = Retried {
+        applicant: Applicant {
+            name: "mallory".into(),
+            score: 0,
+        },
+        ..Retried::default()
+    };
+    let begun = Instant::now();
+    let failed = RetriedCheck::run(context).await.unwrap_failed();
+    // Three runs of the child (1 s each) with 1 s backoffs between them.
+    assert_eq!(begun.elapsed(), SECS(5));
+    let attempts = failed
+        .journal
+        .events()
+        .filter(|event| {
+            matches!(
+                event,
+                Event::Attempt {
+                    node: RetriedCheckNode::Credit,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(attempts, 3);
+    assert!(failed.error.downcast_ref::<SubFlowFailed>().is_some());
+}

@@ -184,6 +184,12 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    /// Does the node run a call, with attempts, retries and a timeout: a
+    /// task or a sub-flow call?
+    pub const fn is_task(self) -> bool {
+        matches!(self, NodeKind::Task | NodeKind::SubFlow)
+    }
+
     /// The DSL keyword of the node kind.
     pub const fn keyword(self) -> &'static str {
         match self {

@@ -46,7 +46,6 @@
 
 use crate::exec::{Hooks, run_with, start_with};
 use crate::flow::{EndId, Flow, NodeId};
-use crate::graph::NodeKind;
 use crate::instance::Instance;
 use crate::journal::{Event, Journal};
 use crate::observe::Observer;
@@ -196,8 +195,7 @@ impl<F: Flow> FlowTest<F> {
     }
 
     fn rule(self, node: F::Node, attempt: Option<u32>, action: Action) -> Self {
-        let is_task = info::<F>(node)
-            .is_some_and(|info| matches!(info.kind(), NodeKind::Task | NodeKind::SubFlow));
+        let is_task = info::<F>(node).is_some_and(|info| info.kind().is_task());
         assert!(
             is_task,
             "`{}` is not a task: only tasks call steps that a test can replace",

@@ -3,7 +3,6 @@
 
 use super::Run;
 use crate::flow::{Flow, NodeId, Transition};
-use crate::graph::NodeKind;
 use crate::instance::InstanceId;
 use crate::journal::Event;
 use crate::policy::Policy;
@@ -24,7 +23,7 @@ pub(super) async fn run_node<F: Flow>(
     let is_task = F::GRAPH
         .nodes()
         .get(node.index())
-        .is_some_and(|info| info.kind() == NodeKind::Task);
+        .is_some_and(|info| info.kind().is_task());
     if !is_task {
         // Gateways, splits, `start` and ends: nothing to retry or time out.
         // (A split runs its branches here; their tasks have their own
