@@ -55,6 +55,16 @@ impl Recorder {
     }
 }
 
+/// Runs one instance of `F` with a fresh recorder attached.
+async fn recorded<F: Flow>(context: F::Context) -> (Arc<Recorder>, flow_runtime::Outcome<F>) {
+    let recorder = Arc::new(Recorder::default());
+    let outcome = Runner::new()
+        .observe(recorder.clone())
+        .run::<F>(context)
+        .await;
+    (recorder, outcome)
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("refused")]
 struct Refused;
@@ -111,13 +121,12 @@ flow! {
 
 #[tokio::test(start_paused = true)]
 async fn an_observer_sees_exactly_the_journal_in_order() {
-    let recorder = Arc::new(Recorder::default());
-    let runner = Runner::new().observe(recorder.clone());
     let context = Ctx {
         failures: 1,
         ..Ctx::default()
     };
-    let done = runner.run::<Watched>(context).await.unwrap();
+    let (recorder, outcome) = recorded::<Watched>(context).await;
+    let done = outcome.unwrap();
     let journal: Vec<Event<&'static str>> = done.journal.events().map(Event::named).collect();
     assert_eq!(recorder.events_of(done.instance), journal);
     let observed_at: Vec<Duration> = recorder
@@ -216,12 +225,8 @@ flow! {
 
 #[tokio::test(start_paused = true)]
 async fn a_cancelled_branch_is_observed() {
-    let recorder = Arc::new(Recorder::default());
-    let failed = Runner::new()
-        .observe(recorder.clone())
-        .run::<Failing>(Pair::default())
-        .await
-        .unwrap_failed();
+    let (recorder, outcome) = recorded::<Failing>(Pair::default()).await;
+    let failed = outcome.unwrap_failed();
     let events = recorder.events_of(failed.instance);
     assert!(events.contains(&Event::BranchCancelled {
         split: "split",
@@ -313,12 +318,8 @@ flow! {
 
 #[tokio::test(start_paused = true)]
 async fn observers_see_the_sub_flows_a_flow_calls() {
-    let recorder = Arc::new(Recorder::default());
-    let done = Runner::new()
-        .observe(recorder.clone())
-        .run::<Parent>(Pair::default())
-        .await
-        .unwrap();
+    let (recorder, outcome) = recorded::<Parent>(Pair::default()).await;
+    let done = outcome.unwrap();
     let flows: BTreeSet<String> = recorder
         .0
         .lock()
