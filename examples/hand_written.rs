@@ -89,6 +89,7 @@ impl Flow for ByHand {
     type Context = Order;
     type Node = ByHandNode;
     type End = ByHandEnd;
+    type Signal = flow_runtime::NoSignal<Self>;
 
     // What `flow!` derives from the definition; by hand, nothing checks that
     // it matches `step` below.

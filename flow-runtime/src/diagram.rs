@@ -245,6 +245,8 @@ const fn kind(kind: NodeKind) -> Kind {
         NodeKind::Or => Kind::Or,
         NodeKind::Join => Kind::Join,
         NodeKind::SubFlow => Kind::SubFlow,
+        // Placeholder until flow-diagram draws waits and timers.
+        NodeKind::Wait | NodeKind::Timer => Kind::Task,
     }
 }
 
@@ -256,5 +258,6 @@ const fn label(label: EdgeLabel) -> Label<'static> {
         EdgeLabel::Else => Label::Else,
         EdgeLabel::Match(pattern) => Label::Match(pattern),
         EdgeLabel::OnError => Label::OnError,
+        EdgeLabel::Timeout => Label::OnError,
     }
 }

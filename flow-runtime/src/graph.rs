@@ -181,6 +181,12 @@ pub enum NodeKind {
     Join,
     /// `flow NAME = Other(context)`: runs another flow to one of its ends.
     SubFlow,
+    /// `wait NAME: Payload`: parks the instance until a signal carrying a
+    /// `Payload` arrives (a person's decision, another system's answer).
+    Wait,
+    /// `timer NAME = 30m` or `timer NAME = at(deadline)`: parks the instance
+    /// until a time.
+    Timer,
 }
 
 impl NodeKind {
@@ -201,6 +207,8 @@ impl NodeKind {
             NodeKind::Or => "or",
             NodeKind::Join => "join",
             NodeKind::SubFlow => "flow",
+            NodeKind::Wait => "wait",
+            NodeKind::Timer => "timer",
         }
     }
 }
@@ -251,4 +259,6 @@ pub enum EdgeLabel {
     Match(&'static str),
     /// A task's `on error` route, taken when its last attempt failed.
     OnError,
+    /// A `wait`'s `timeout` route, taken when no signal came in time.
+    Timeout,
 }

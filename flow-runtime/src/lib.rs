@@ -84,11 +84,12 @@ mod observe;
 mod outcome;
 mod policy;
 mod runner;
+mod signal;
 mod step;
 pub mod testing;
 
 pub use exec::{Scope, SubFlowFailed, run, start};
-pub use flow::{EndId, Flow, NodeId, Transition};
+pub use flow::{EndId, Flow, NodeId, Transition, Wait, Wake};
 pub use graph::{EdgeInfo, EdgeLabel, Graph, NodeInfo, NodeKind};
 pub use history::{Path, Visit};
 pub use instance::{Instance, InstanceId};
@@ -99,6 +100,7 @@ pub use outcome::{
 };
 pub use policy::{Backoff, Policy, Retry};
 pub use runner::Runner;
+pub use signal::{NoSignal, Payload, Signal, SignalError};
 pub use step::{
     BoxError, IntoStepError, Permanent, Step, StepError, StepOutput, StoreError, StorePlace,
 };
@@ -109,7 +111,7 @@ pub use flow_macros::flow;
 /// Everything a module that defines or runs flows needs.
 pub mod prelude {
     pub use crate::flow;
-    pub use crate::{EndId, Flow, NodeId, Outcome, Permanent, Step, StepError};
+    pub use crate::{EndId, Flow, NodeId, Outcome, Permanent, Signal, Step, StepError};
 }
 
 /// What the expansion of `flow!` names. Not a public API: it changes with
@@ -140,6 +142,31 @@ pub mod __private {
     }
 
     pub use crate::exec::{BranchFuture, Settled, TaskRun};
+    pub use crate::signal::{payload_from_json, payload_to_json};
+    pub use serde_json;
+
+    /// Requires a `wait`'s payload type to be serializable; spanned at the
+    /// type, so the error names it.
+    #[inline(always)]
+    pub fn require_payload<T: crate::signal::Payload>() {}
+
+    /// The wait-time of `timer t = at(deadline)`: a wall-clock time.
+    #[inline(always)]
+    pub fn deadline(at: std::time::SystemTime) -> crate::flow::Wake {
+        crate::flow::Wake::At(at)
+    }
+
+    /// The delay of `timer t = 30m`, and a `wait`'s timeout.
+    #[inline(always)]
+    pub const fn millis(millis: u64) -> std::time::Duration {
+        std::time::Duration::from_millis(millis)
+    }
+
+    /// A wait with nobody named, no timeout; the clauses add to it.
+    #[inline(always)]
+    pub fn wait<N>() -> crate::flow::Wait<N> {
+        crate::flow::Wait::new()
+    }
 
     /// Boxes a branch of a split, so branches of different types can be
     /// joined; the branch must be `Send`, like the instance.

@@ -146,6 +146,7 @@ pub fn items(
                 #context_assoc
                 type Node = #node;
                 type End = #end;
+                type Signal = ::flow_runtime::NoSignal<Self>;
                 const GRAPH: &'static ::flow_runtime::Graph = &#graph;
                 const START: #node = #node::Start;
 

@@ -142,6 +142,17 @@ pub(crate) async fn drive<F: Flow>(
                     journal,
                 });
             }
+            Transition::Wait(_) => std::future::pending::<()>().await,
+            Transition::Sleep { until, next } => {
+                match until {
+                    crate::Wake::After(delay) => tokio::time::sleep(delay).await,
+                    crate::Wake::At(at) => {
+                        let delay = at.duration_since(std::time::SystemTime::now()).unwrap_or_default();
+                        tokio::time::sleep(delay).await;
+                    }
+                }
+                node = next;
+            }
             Transition::Fail(error) => {
                 if let Some(failed) = run.scope.take_failed_in_branch() {
                     // A task inside a branch failed; it is already recorded.

@@ -335,6 +335,9 @@ impl<F: Flow> TaskRun<'_, F> {
                 return Settled::Next(next);
             }
             Ok(Transition::End(end)) => StepError::new(BranchReachedEnd(end.name())),
+            Ok(Transition::Wait(_) | Transition::Sleep { .. }) => {
+                StepError::permanent("a `wait` or `timer` cannot run inside a parallel branch")
+            }
             Ok(Transition::Fail(error)) | Err(error) => error,
         };
         let seed = seed_of::<F>(self.scope.instance, self.node, self.iteration);
