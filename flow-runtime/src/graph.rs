@@ -85,6 +85,46 @@ impl Graph {
         self.hash
     }
 
+    /// The index of the node named `name`.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|node| node.name == name)
+    }
+
+    /// Whether an instance at the node `from` can get to the node `to`
+    /// (itself included), following any edges.
+    ///
+    /// ```
+    /// use flow_runtime::prelude::*;
+    /// # struct Order;
+    /// # async fn pay() -> Result<(), String> { Ok(()) }
+    /// flow! {
+    ///     flow Pay(order: Order) {
+    ///         start -> pay;
+    ///         task pay = pay() -> done;
+    ///         end done;
+    ///     }
+    /// }
+    /// let graph = Pay::GRAPH;
+    /// let (start, done) = (graph.index_of("start").unwrap(), graph.index_of("done").unwrap());
+    /// assert!(graph.reaches(start, done));
+    /// assert!(!graph.reaches(done, start));
+    /// ```
+    pub fn reaches(&self, from: usize, to: usize) -> bool {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack = vec![from];
+        while let Some(node) = stack.pop() {
+            if node == to {
+                return true;
+            }
+            match seen.get_mut(node) {
+                Some(seen) if !*seen => *seen = true,
+                _ => continue,
+            }
+            stack.extend(self.edges_from(node).map(|edge| edge.to));
+        }
+        false
+    }
+
     /// The edges leaving the node at `index`.
     pub fn edges_from(&self, index: usize) -> impl Iterator<Item = &'static EdgeInfo> {
         self.edges.iter().filter(move |edge| edge.from == index)

@@ -1,35 +1,12 @@
-//! Instance identities.
+//! Handles of instances started in memory.
 
 use crate::flow::Flow;
 use crate::observe::{Progress, ProgressTracker};
 use crate::outcome::Outcome;
-use serde::{Deserialize, Serialize};
-use std::fmt;
+use crate::id::InstanceId;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-
-/// Identifies one run of a flow.
-///
-/// In memory, ids count up from 1 within a process. Print it with `{}`;
-/// the number inside is an implementation detail.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
-pub struct InstanceId(u64);
-
-impl InstanceId {
-    /// A fresh id, distinct from every other id handed out in this process.
-    pub(crate) fn next() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        InstanceId(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
-
-impl fmt::Display for InstanceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
 
 /// A running instance, started with `Flow::start` (the generated
 /// `OrderProcess::start(context)`): cancel it, or wait for its outcome.
@@ -69,9 +46,28 @@ impl fmt::Display for InstanceId {
 pub struct Instance<F: Flow> {
     id: InstanceId,
     cancel: watch::Sender<Option<CancelRequest>>,
+    signals: mpsc::UnboundedSender<SignalRequest<F>>,
     task: JoinHandle<Outcome<F>>,
     progress: Arc<ProgressTracker>,
 }
+
+/// A signal sent to a started instance, and who sent it.
+pub(crate) struct SignalRequest<F: Flow> {
+    pub(crate) signal: F::Signal,
+    pub(crate) by: Option<String>,
+}
+
+/// The instance a signal was sent to has finished; the signal comes back.
+#[derive(Debug)]
+pub struct Finished<S>(pub S);
+
+impl<S> std::fmt::Display for Finished<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the instance has finished; the signal was not delivered")
+    }
+}
+
+impl<S: std::fmt::Debug> std::error::Error for Finished<S> {}
 
 /// A request to stop an instance.
 #[derive(Debug, Clone)]
@@ -84,12 +80,14 @@ impl<F: Flow> Instance<F> {
     pub(crate) fn new(
         id: InstanceId,
         cancel: watch::Sender<Option<CancelRequest>>,
+        signals: mpsc::UnboundedSender<SignalRequest<F>>,
         task: JoinHandle<Outcome<F>>,
         progress: Arc<ProgressTracker>,
     ) -> Self {
         Self {
             id,
             cancel,
+            signals,
             task,
             progress,
         }
@@ -134,6 +132,43 @@ impl<F: Flow> Instance<F> {
     /// The instance's id.
     pub fn id(&self) -> InstanceId {
         self.id
+    }
+
+    /// Sends `signal` to the instance: it completes the `wait` the signal
+    /// is for when the instance is there, at once if it waits there now,
+    /// or when it gets there (the signal is kept until then).
+    ///
+    /// ```
+    /// use flow_runtime::prelude::*;
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// pub struct Approval { pub by: String }
+    /// #[derive(Default)]
+    /// pub struct Order { approval: Option<Approval> }
+    ///
+    /// flow! {
+    ///     flow Approve(order: Order) {
+    ///         start -> decide;
+    ///         wait decide: Approval => order.approval -> done;
+    ///         end done;
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let instance = Approve::start(Order::default());
+    /// instance.signal(ApproveSignal::Decide(Approval { by: "alice".into() })).unwrap();
+    /// let done = instance.outcome().await.unwrap();
+    /// assert_eq!(done.context.approval.unwrap().by, "alice");
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Finished`], with the signal, if the instance has finished.
+    pub fn signal(&self, signal: F::Signal) -> Result<(), Finished<F::Signal>> {
+        self.signals
+            .send(SignalRequest { signal, by: None })
+            .map_err(|returned| Finished(returned.0.signal))
     }
 
     /// Stops the instance: the running step's future is dropped and

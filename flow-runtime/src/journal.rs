@@ -1,11 +1,15 @@
 //! Everything that happened to an instance, in order, with timestamps.
 
 use crate::flow::NodeId;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 /// One thing that happened to an instance.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Events are serde, so a durable store keeps them as the instance's
+/// journal and [`Engine::history`](crate::Engine::history) reads them back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Event<N> {
     /// The instance entered `node` for the `iteration`-th time.
@@ -115,15 +119,53 @@ pub enum Event<N> {
         /// The branch's position among the split's edges.
         branch: usize,
     },
+    /// The instance reached a `wait` and parks until a signal for it
+    /// arrives (or its timeout passes).
+    Waiting {
+        /// The wait.
+        node: N,
+        /// The user who may complete it, if it names one.
+        assignee: Option<String>,
+        /// The groups whose members may complete it.
+        groups: Vec<String>,
+    },
+    /// A signal completed a `wait`.
+    Signalled {
+        /// The wait.
+        node: N,
+        /// The user who completed it as a user task, if one did.
+        by: Option<String>,
+    },
+    /// No signal reached a `wait` before its timeout; its timeout route
+    /// was taken.
+    TimedOut {
+        /// The wait.
+        node: N,
+        /// The node the timeout route leads to.
+        to: N,
+    },
+    /// The instance reached a `timer` and sleeps until it fires.
+    Sleeping {
+        /// The timer.
+        node: N,
+        /// When it fires, on the wall clock.
+        until: SystemTime,
+    },
+    /// A `timer` fired, or a retry's backoff passed, and the instance
+    /// woke up.
+    Woke {
+        /// The timer or task.
+        node: N,
+    },
     /// The instance reached an `end`.
     Completed {
-        /// The end's name.
-        end: &'static str,
+        /// The end node.
+        end: N,
     },
 }
 
 /// One [`Event`] with when it happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry<N> {
     /// Time since the instance started, on tokio's clock (virtual under
     /// `tokio::time::pause`, so tests can assert exact instants).
@@ -151,6 +193,41 @@ impl<N: NodeId> Journal<N> {
 
     pub(crate) fn push(&mut self, elapsed: Duration, at: SystemTime, event: Event<N>) {
         self.entries.push(Entry { elapsed, at, event });
+    }
+
+    pub(crate) fn from_entries(entries: Vec<Entry<N>>) -> Self {
+        Self { entries }
+    }
+
+    /// The entries from position `from` on: what was recorded since then.
+    pub(crate) fn since(&self, from: usize) -> &[Entry<N>] {
+        self.entries.get(from..).unwrap_or_default()
+    }
+
+    /// How many entries there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The path: the node of every `Entered` event, in order, with its
+    /// time. The path is a view of the journal, not a second record.
+    pub fn path(&self) -> crate::history::Path<N> {
+        let mut path = crate::history::Path::with_capacity(self.entries.len() / 2);
+        for entry in &self.entries {
+            if let Event::Entered { node, .. } = entry.event {
+                path.push(crate::history::Visit {
+                    node,
+                    elapsed: entry.elapsed,
+                    at: entry.at,
+                });
+            }
+        }
+        path
     }
 
     /// Every entry, in order.
@@ -257,7 +334,29 @@ impl<N: NodeId> Event<N> {
                 split: split.name(),
                 branch: *branch,
             },
-            Event::Completed { end } => Event::Completed { end },
+            Event::Waiting {
+                node,
+                assignee,
+                groups,
+            } => Event::Waiting {
+                node: node.name(),
+                assignee: assignee.clone(),
+                groups: groups.clone(),
+            },
+            Event::Signalled { node, by } => Event::Signalled {
+                node: node.name(),
+                by: by.clone(),
+            },
+            Event::TimedOut { node, to } => Event::TimedOut {
+                node: node.name(),
+                to: to.name(),
+            },
+            Event::Sleeping { node, until } => Event::Sleeping {
+                node: node.name(),
+                until: *until,
+            },
+            Event::Woke { node } => Event::Woke { node: node.name() },
+            Event::Completed { end } => Event::Completed { end: end.name() },
         }
     }
 }
@@ -330,7 +429,17 @@ impl<N: NodeId> fmt::Display for Event<N> {
             Event::BranchCancelled { split, branch } => {
                 write!(f, "{} branch {branch} cancelled", split.name())
             }
-            Event::Completed { end } => write!(f, "completed at {end}"),
+            Event::Waiting { node, .. } => write!(f, "waiting at {}", node.name()),
+            Event::Signalled { node, by: None } => write!(f, "{} signalled", node.name()),
+            Event::Signalled { node, by: Some(by) } => {
+                write!(f, "{} completed by {by}", node.name())
+            }
+            Event::TimedOut { node, to } => {
+                write!(f, "{} timed out; timeout -> {}", node.name(), to.name())
+            }
+            Event::Sleeping { node, .. } => write!(f, "sleeping at {}", node.name()),
+            Event::Woke { node } => write!(f, "{} woke", node.name()),
+            Event::Completed { end } => write!(f, "completed at {}", end.name()),
         }
     }
 }

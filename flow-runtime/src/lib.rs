@@ -73,11 +73,14 @@
 // names `::flow_runtime`.
 extern crate self as flow_runtime;
 
+mod clock;
 pub mod diagram;
+mod engine;
 mod exec;
 mod flow;
 mod graph;
 mod history;
+mod id;
 mod instance;
 mod journal;
 mod observe;
@@ -85,14 +88,18 @@ mod outcome;
 mod policy;
 mod runner;
 mod signal;
+mod state;
+pub mod store;
 mod step;
 pub mod testing;
 
-pub use exec::{Scope, SubFlowFailed, run, start};
+pub use engine::{Durable, Engine, EngineBuilder, EngineError, Started, User, UserTask};
+pub use exec::{Position, Scope, SubFlowFailed, run, start};
 pub use flow::{EndId, Flow, NodeId, Transition, Wait, Wake};
 pub use graph::{EdgeInfo, EdgeLabel, Graph, NodeInfo, NodeKind};
 pub use history::{Path, Visit};
-pub use instance::{Instance, InstanceId};
+pub use id::{InstanceId, ParseIdError};
+pub use instance::{Finished, Instance};
 pub use journal::{Entry, Event, Journal};
 pub use observe::{InstanceCounts, Observation, Observer, Progress, StepMetrics, StepStats};
 pub use outcome::{
@@ -101,6 +108,8 @@ pub use outcome::{
 pub use policy::{Backoff, Policy, Retry};
 pub use runner::Runner;
 pub use signal::{NoSignal, Payload, Signal, SignalError};
+pub use state::InstanceState;
+pub use store::{Delivery, Filter, Status};
 pub use step::{
     BoxError, IntoStepError, Permanent, Step, StepError, StepOutput, StoreError, StorePlace,
 };

@@ -3,7 +3,7 @@
 //! ready-made one that counts and times steps; [`Progress`] is what an
 //! [`Instance`](crate::Instance) handle reports about its instance.
 
-use crate::instance::InstanceId;
+use crate::id::InstanceId;
 use crate::journal::Event;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -260,13 +260,23 @@ pub struct Progress {
     pub finished: bool,
 }
 
-/// Keeps one instance's [`Progress`] up to date.
-#[derive(Debug, Default)]
+/// Keeps one instance's [`Progress`] up to date. It is attached like an
+/// observer, so it also sees the events of the sub-flows its instance
+/// calls; it counts only its own instance's.
+#[derive(Debug)]
 pub(crate) struct ProgressTracker {
+    instance: InstanceId,
     progress: Mutex<Progress>,
 }
 
 impl ProgressTracker {
+    pub(crate) fn for_instance(instance: InstanceId) -> Self {
+        Self {
+            instance,
+            progress: Mutex::new(Progress::default()),
+        }
+    }
+
     pub(crate) fn get(&self) -> Progress {
         self.progress
             .lock()
@@ -277,6 +287,9 @@ impl ProgressTracker {
 
 impl Observer for ProgressTracker {
     fn observe(&self, observation: &Observation<'_>) {
+        if observation.instance != self.instance {
+            return; // a sub-flow's event
+        }
         let mut progress = self.progress.lock().unwrap_or_else(PoisonError::into_inner);
         let progress = &mut *progress;
         let stop = |running: &mut Vec<&'static str>, node: &'static str| {

@@ -2,7 +2,7 @@
 
 use crate::flow::{EndId, Flow, NodeId};
 use crate::history::Path;
-use crate::instance::InstanceId;
+use crate::id::InstanceId;
 use crate::journal::Journal;
 use crate::step::StepError;
 use std::fmt;
@@ -24,6 +24,7 @@ use std::fmt;
 /// }
 /// # }
 /// ```
+#[non_exhaustive]
 pub enum Outcome<F: Flow> {
     /// The instance reached one of its `end` nodes.
     Completed(Completed<F>),
@@ -107,7 +108,8 @@ pub struct CompensationFailed<F: Flow> {
 }
 
 /// Why compensation started.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub enum Cause<N> {
     /// A task failed for good.
     StepFailed {
@@ -124,7 +126,7 @@ pub enum Cause<N> {
 }
 
 /// One completed visit of a compensable task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Done<N> {
     /// The task.
     pub node: N,
@@ -134,7 +136,7 @@ pub struct Done<N> {
 
 /// What compensation did. Compensations run in reverse order of completion
 /// and stop at the first one that fails after its retries.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Compensation<N> {
     /// Undone, in the order they were undone.
     pub compensated: Vec<Done<N>>,

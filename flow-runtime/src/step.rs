@@ -1,6 +1,6 @@
 //! What a step is told when it runs, and how its errors are carried.
 
-use crate::instance::InstanceId;
+use crate::id::InstanceId;
 use std::error::Error as StdError;
 use std::fmt;
 
@@ -110,7 +110,7 @@ pub struct StepError {
     source: BoxError,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Kind {
     Failed,
     Permanent,
@@ -192,6 +192,65 @@ impl StepError {
     /// The boxed error the step returned.
     pub fn into_inner(self) -> BoxError {
         self.source
+    }
+
+    /// Whether this error was read back from a store: its kind
+    /// (`is_permanent`, `is_timeout`, `is_panic`) and message are the
+    /// original's, but the original error value is gone, so
+    /// [`downcast_ref`](StepError::downcast_ref) finds nothing.
+    ///
+    /// ```
+    /// use flow_runtime::StepError;
+    ///
+    /// let error = StepError::permanent("card declined");
+    /// let stored = serde_json::to_string(&error).unwrap();
+    /// let read_back: StepError = serde_json::from_str(&stored).unwrap();
+    /// assert!(read_back.is_stored() && read_back.is_permanent());
+    /// assert_eq!(read_back.to_string(), "card declined");
+    /// ```
+    pub fn is_stored(&self) -> bool {
+        self.source.is::<Stored>()
+    }
+}
+
+/// An error read back from a store: only its message survives.
+#[derive(Debug)]
+struct Stored(String);
+
+impl fmt::Display for Stored {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl StdError for Stored {}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredForm {
+    kind: Kind,
+    message: String,
+}
+
+/// Stored as its kind and message.
+impl serde::Serialize for StepError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        StoredForm {
+            kind: self.kind,
+            message: self.to_string(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// Read back as an error with the stored kind and message (see
+/// [`StepError::is_stored`]).
+impl<'de> serde::Deserialize<'de> for StepError {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let StoredForm { kind, message } = StoredForm::deserialize(deserializer)?;
+        Ok(StepError {
+            kind,
+            source: Box::new(Stored(message)),
+        })
     }
 }
 

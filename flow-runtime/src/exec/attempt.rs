@@ -1,67 +1,82 @@
 //! Running one node: attempts, per-attempt timeouts, caught panics, retries
 //! with backoff.
 
-use super::Run;
+use super::Machine;
 use crate::flow::{Flow, NodeId, Transition};
-use crate::instance::InstanceId;
+use crate::id::InstanceId;
 use crate::journal::Event;
 use crate::policy::Policy;
 use crate::step::StepError;
 use futures::FutureExt;
 use std::future::Future;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::panic::AssertUnwindSafe;
+use std::time::SystemTime;
 use tracing::Instrument;
 
-/// Runs `node` until it moves on or fails for good (retries exhausted, or a
-/// permanent error).
+/// What one attempt of a node came to.
+pub(super) enum Ran<F: Flow> {
+    /// The node decided where the instance goes (a task's last failure
+    /// included).
+    Transition(Transition<F>),
+    /// The attempt failed and the next one is due at this time.
+    RetryAt(SystemTime),
+}
+
+/// Runs attempt `attempt` of `node`. A node that is not a task runs once,
+/// a panic in it (a condition's, say) caught as a failure of the instance.
 pub(super) async fn run_node<F: Flow>(
-    run: &mut Run<F>,
+    machine: &mut Machine<F>,
     node: F::Node,
     iteration: u32,
-) -> Transition<F> {
+    attempt: u32,
+) -> Ran<F> {
     let is_task = F::GRAPH
         .nodes()
         .get(node.index())
         .is_some_and(|info| info.kind().is_task());
     if !is_task {
-        // Gateways, splits, `start` and ends: nothing to retry or time out.
-        // (A split runs its branches here; their tasks have their own
-        // attempts, see `Scope::task`.)
-        let step = run.scope.step_info(node, iteration, 1);
-        return F::step(node, &mut run.context, &step, &run.scope).await;
+        // Gateways, splits, waits, timers, `start` and ends: nothing to
+        // retry or time out. (A split runs its branches here; their tasks
+        // have their own attempts, see `Scope::task`.)
+        let step = machine.scope.step_info(node, iteration, 1);
+        let ran = guarded(
+            F::step(node, &mut machine.context, &step, &machine.scope),
+            Policy::new(),
+        )
+        .await;
+        return Ran::Transition(ran.unwrap_or_else(Transition::Fail));
     }
-    let info = &F::GRAPH.nodes()[node.index()];
-    let policy = info.policy();
-    let mut attempt = 1;
-    loop {
-        run.record(Event::Attempt { node, attempt });
-        let step = run.scope.step_info(node, iteration, attempt);
-        let span = tracing::info_span!("attempt", node = node.name(), iteration, attempt);
-        let result = guarded(F::step(node, &mut run.context, &step, &run.scope), policy)
-            .instrument(span)
-            .await;
-        let error = match result {
-            Ok(Transition::Fail(error)) | Err(error) => error,
-            Ok(moved_on) => {
-                run.record(Event::Succeeded { node, attempt });
-                return moved_on;
-            }
-        };
-        let seed = seed_of::<F>(run.scope.instance(), node, iteration);
-        let retry_in = next_delay(policy, &error, attempt, seed);
-        run.record(Event::AttemptFailed {
-            node,
-            attempt,
-            error: error.to_string(),
-            retry_in,
-        });
-        let Some(wait) = retry_in else {
-            return Transition::Fail(error);
-        };
-        tracing::info!(attempt, ?wait, %error, "attempt failed; retrying");
-        tokio::time::sleep(wait).await;
-        attempt += 1;
+    let policy = F::GRAPH.nodes()[node.index()].policy();
+    machine.scope.record(Event::Attempt { node, attempt });
+    let step = machine.scope.step_info(node, iteration, attempt);
+    let span = tracing::info_span!("attempt", node = node.name(), iteration, attempt);
+    let result = guarded(
+        F::step(node, &mut machine.context, &step, &machine.scope),
+        policy,
+    )
+    .instrument(span)
+    .await;
+    let error = match result {
+        Ok(Transition::Fail(error)) | Err(error) => error,
+        Ok(moved_on) => {
+            machine.scope.record(Event::Succeeded { node, attempt });
+            return Ran::Transition(moved_on);
+        }
+    };
+    let seed = seed_of::<F>(machine.instance(), node, iteration);
+    let retry_in = next_delay(policy, &error, attempt, seed);
+    machine.scope.record(Event::AttemptFailed {
+        node,
+        attempt,
+        error: error.to_string(),
+        retry_in,
+    });
+    match retry_in {
+        Some(wait) => {
+            tracing::info!(attempt, ?wait, %error, "attempt failed; retrying");
+            Ran::RetryAt(crate::clock::now() + wait)
+        }
+        None => Ran::Transition(Transition::Fail(error)),
     }
 }
 
@@ -79,9 +94,9 @@ pub(super) fn next_delay(
 
 /// Decorrelates jitter between instances, nodes and visits.
 pub(super) fn seed_of<F: Flow>(instance: InstanceId, node: F::Node, iteration: u32) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    (instance, node.index(), iteration).hash(&mut hasher);
-    hasher.finish()
+    let id = instance.as_u128();
+    let mixed = crate::policy::mix((id >> 64) as u64 ^ crate::policy::mix(id as u64));
+    crate::policy::mix(mixed ^ ((node.index() as u64) << 32 | u64::from(iteration)))
 }
 
 /// Runs one attempt: a panic inside is caught and becomes a permanent

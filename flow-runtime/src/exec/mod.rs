@@ -1,265 +1,403 @@
-//! Driving a flow's machine: node after node until an end, a failure or a
-//! cancellation, with retries, timeouts and compensation.
+//! Driving a flow's machine: one transition at a time, from a position to
+//! the next, with retries, timeouts, waits, timers and compensation.
+//!
+//! [`Machine::advance`] runs one transition. The in-memory driver
+//! ([`run`], [`start`]) calls it in a loop and sleeps or waits in place
+//! where the machine parks; the engine commits the machine's state after
+//! every transition and drops the machine where it parks.
 
 mod attempt;
 mod compensate;
 mod hooks;
+mod memory;
+mod position;
 mod scope;
 mod sub_flow;
 
 pub(crate) use hooks::Hooks;
-use scope::Records;
+pub(crate) use memory::{run_with, start_with};
+pub use memory::{run, start};
+pub use position::Position;
+pub(crate) use scope::Records;
 pub use scope::{BranchFuture, Scope, Settled, TaskRun};
 pub use sub_flow::SubFlowFailed;
 pub(crate) use sub_flow::sub_flow;
 
-use crate::flow::{EndId, Flow, NodeId, Transition};
-use crate::instance::{CancelRequest, Instance, InstanceId};
+use crate::clock;
+use crate::flow::{Flow, NodeId, Transition, Wake};
+use crate::id::InstanceId;
 use crate::journal::Event;
-use crate::observe::ProgressTracker;
 use crate::outcome::{
     Cancelled, Cause, Compensation, CompensationFailed, Completed, Failed, Outcome,
 };
-use std::sync::Arc;
-use tokio::sync::watch;
+use std::time::SystemTime;
 use tracing::Instrument;
 
-/// Runs one instance of `F` in memory, from `start` to an end, a failure or
-/// a failed compensation. This is what the generated `run` function calls.
-///
-/// ```
-/// use flow_runtime::prelude::*;
-///
-/// struct Greeting { name: String, text: String }
-///
-/// async fn greet(name: &str) -> Result<String, std::convert::Infallible> {
-///     Ok(format!("hello, {name}"))
-/// }
-///
-/// flow! {
-///     flow Greet(greeting: Greeting) {
-///         start -> greet;
-///         task greet = greet(&greeting.name) => greeting.text -> done;
-///         end done;
-///     }
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let greeting = Greeting { name: "Ada".into(), text: String::new() };
-/// let done = flow_runtime::run::<Greet>(greeting).await.unwrap();
-/// assert_eq!(done.context.text, "hello, Ada");
-/// assert_eq!(done.end, GreetEnd::Done);
-/// # }
-/// ```
-pub async fn run<F: Flow>(context: F::Context) -> Outcome<F> {
-    run_with::<F>(context, Hooks::default()).await
+/// One instance between two transitions: its context, what it recorded,
+/// and where it is.
+pub(crate) struct Machine<F: Flow> {
+    pub(crate) context: F::Context,
+    pub(crate) scope: Scope<F>,
+    pub(crate) at: Position<F::Node, F::End>,
+    pub(crate) compensation: Compensation<F::Node>,
 }
 
-pub(crate) async fn run_with<F: Flow>(context: F::Context, hooks: Hooks<F>) -> Outcome<F> {
-    let instance = InstanceId::next();
-    let span = tracing::info_span!("flow", flow = F::GRAPH.name(), instance = %instance);
-    drive::<F>(instance, context, None, hooks)
-        .instrument(span)
-        .await
+/// What one call of [`Machine::advance`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Advanced {
+    /// The instance moved on and can go on at once.
+    Moved,
+    /// The instance parks: at a wait, a timer or a retry's backoff (see
+    /// its position).
+    Parked,
+    /// The instance finished: [`Machine::into_outcome`] says how.
+    Finished,
 }
 
-/// Starts one instance of `F` on the current tokio runtime and returns its
-/// handle, to cancel it or wait for its outcome. This is what the generated
-/// `start` function calls. See [`Instance`].
-///
-/// # Panics
-///
-/// Outside a tokio runtime.
-pub fn start<F: Flow>(context: F::Context) -> Instance<F> {
-    start_with::<F>(context, Hooks::default())
-}
-
-pub(crate) fn start_with<F: Flow>(context: F::Context, mut hooks: Hooks<F>) -> Instance<F> {
-    let (sender, cancel) = watch::channel(None);
-    let instance = InstanceId::next();
-    let progress = Arc::new(ProgressTracker::default());
-    hooks.observers.push(progress.clone());
-    let span = tracing::info_span!("flow", flow = F::GRAPH.name(), instance = %instance);
-    let task = tokio::spawn(drive::<F>(instance, context, Some(cancel), hooks).instrument(span));
-    Instance::new(instance, sender, task, progress)
-}
-
-/// One instance's state while it runs: its context, and what it recorded.
-struct Run<F: Flow> {
-    context: F::Context,
-    scope: Scope<F>,
-}
-
-impl<F: Flow> Run<F> {
-    fn record(&self, event: Event<F::Node>) {
-        self.scope.record(event);
+impl<F: Flow> Machine<F> {
+    /// A new instance at `start`.
+    pub(crate) fn new(instance: InstanceId, context: F::Context, hooks: Hooks<F>) -> Self {
+        Self::resume(
+            instance,
+            context,
+            Position::Enter(F::START),
+            Records::new(clock::now()),
+            hooks,
+        )
     }
-}
 
-pub(crate) async fn drive<F: Flow>(
-    instance: InstanceId,
-    context: F::Context,
-    mut cancel: Option<watch::Receiver<Option<CancelRequest>>>,
-    hooks: Hooks<F>,
-) -> Outcome<F> {
-    let mut run = Run::<F> {
-        context,
-        scope: Scope::new(instance, hooks),
-    };
-    let mut node = F::START;
-    loop {
-        let iteration = run.scope.enter(node);
-        let span = tracing::info_span!("step", node = node.name(), iteration);
-        let transition = match cancel.as_mut() {
-            // Only a started instance has a handle that can cancel it.
-            None => {
-                attempt::run_node(&mut run, node, iteration)
-                    .instrument(span)
-                    .await
+    /// An instance read back from a store.
+    pub(crate) fn resume(
+        instance: InstanceId,
+        context: F::Context,
+        at: Position<F::Node, F::End>,
+        records: Records<F>,
+        hooks: Hooks<F>,
+    ) -> Self {
+        Self {
+            context,
+            scope: Scope::new(instance, records, hooks),
+            at,
+            compensation: Compensation::default(),
+        }
+    }
+
+    pub(crate) fn instance(&self) -> InstanceId {
+        self.scope.instance()
+    }
+
+    /// Runs one transition from where the instance is. A parked position
+    /// whose time has not come, or a wait without a signal, stays as it is
+    /// ([`Advanced::Parked`]); the caller waits, then calls
+    /// [`wake`](Machine::wake) or [`deliver`](Machine::deliver).
+    pub(crate) async fn advance(&mut self) -> Advanced {
+        let at = std::mem::replace(&mut self.at, Position::Enter(F::START));
+        match at {
+            Position::Enter(node) => {
+                let iteration = self.scope.enter(node);
+                self.run_node(node, iteration, 1).await
             }
-            Some(cancel) => tokio::select! {
-                biased;
-                request = cancelled(cancel) => {
-                    return cancel_run(run, node, request).await;
+            Position::Retry {
+                node,
+                iteration,
+                attempt,
+                due,
+            } => {
+                if clock::now() < due {
+                    self.at = Position::Retry {
+                        node,
+                        iteration,
+                        attempt,
+                        due,
+                    };
+                    return Advanced::Parked;
                 }
-                transition = attempt::run_node(&mut run, node, iteration).instrument(span) => transition,
-            },
+                self.run_node(node, iteration, attempt).await
+            }
+            Position::Compensating { at, cause } => self.compensate_next(at, cause).await,
+            parked @ (Position::Waiting { .. } | Position::Sleeping { .. }) => {
+                self.at = parked;
+                Advanced::Parked
+            }
+            done @ (Position::Completed { .. } | Position::Stopped { .. }) => {
+                self.at = done;
+                Advanced::Finished
+            }
+        }
+    }
+
+    /// When a parked instance wants to be woken: a retry's due time, a
+    /// timer's, a wait's timeout; `None` when only a signal can move it.
+    pub(crate) fn wake_at(&self) -> Option<SystemTime> {
+        match &self.at {
+            Position::Retry { due, .. } => Some(*due),
+            Position::Sleeping { until, .. } => Some(*until),
+            Position::Waiting { deadline, .. } => deadline.as_ref().map(|(at, _)| *at),
+            _ => None,
+        }
+    }
+
+    /// Moves a parked instance on if its time has come: a timer fires, a
+    /// wait times out, a retry becomes due. Returns whether it moved.
+    pub(crate) fn wake(&mut self) -> bool {
+        let now = clock::now();
+        match &self.at {
+            Position::Sleeping { node, until, next } if *until <= now => {
+                let (node, next) = (*node, *next);
+                self.scope.record(Event::Woke { node });
+                self.at = Position::Enter(next);
+                true
+            }
+            Position::Waiting {
+                node,
+                deadline: Some((at, route)),
+                ..
+            } if *at <= now => {
+                let (node, route) = (*node, *route);
+                tracing::info!(node = node.name(), to = route.name(), "wait timed out");
+                self.scope.record(Event::TimedOut { node, to: route });
+                self.at = Position::Enter(route);
+                true
+            }
+            Position::Retry { due, .. } => *due <= now,
+            _ => false,
+        }
+    }
+
+    /// The wait the instance is parked at, if it is.
+    pub(crate) fn waiting_at(&self) -> Option<F::Node> {
+        match &self.at {
+            Position::Waiting { node, .. } => Some(*node),
+            _ => None,
+        }
+    }
+
+    /// Delivers `signal` to the wait the instance is parked at; the signal
+    /// comes back if the instance is not waiting for it.
+    pub(crate) fn deliver(
+        &mut self,
+        signal: F::Signal,
+        by: Option<String>,
+    ) -> Result<(), F::Signal> {
+        let Position::Waiting { node, .. } = &self.at else {
+            return Err(signal);
+        };
+        let node = *node;
+        let next = F::receive(node, &mut self.context, signal)?;
+        tracing::info!(node = node.name(), by = by.as_deref(), "signal delivered");
+        self.scope.record(Event::Signalled { node, by });
+        self.at = Position::Enter(next);
+        Ok(())
+    }
+
+    /// Stops the instance: `Cancelled` is recorded and, with `compensate`,
+    /// its completed tasks are undone by the next transitions; without,
+    /// they are listed as not compensated and the instance is finished.
+    pub(crate) fn cancel(&mut self, reason: String, compensate: bool) {
+        if self.at.is_finished() || matches!(self.at, Position::Compensating { .. }) {
+            return;
+        }
+        let node = self.at.node().unwrap_or(F::START);
+        tracing::info!(node = node.name(), %reason, "instance cancelled");
+        self.scope.record(Event::Cancelled {
+            reason: reason.clone(),
+            compensate,
+        });
+        let cause = Cause::Cancelled { reason };
+        if compensate {
+            self.at = Position::Compensating { at: node, cause };
+        } else {
+            self.compensation.not_compensated =
+                self.scope.lock().completed.drain(..).rev().collect();
+            self.at = Position::Stopped { at: node, cause };
+        }
+    }
+
+    /// Runs attempt `attempt` of visit `iteration` of `node` (for a node
+    /// that is not a task: its only run).
+    async fn run_node(&mut self, node: F::Node, iteration: u32, attempt: u32) -> Advanced {
+        let span = tracing::info_span!("step", node = node.name(), iteration);
+        let ran = attempt::run_node(self, node, iteration, attempt)
+            .instrument(span)
+            .await;
+        let transition = match ran {
+            attempt::Ran::Transition(transition) => transition,
+            attempt::Ran::RetryAt(due) => {
+                self.at = Position::Retry {
+                    node,
+                    iteration,
+                    attempt: attempt + 1,
+                    due,
+                };
+                return Advanced::Parked;
+            }
         };
         match transition {
             Transition::Next(next) => {
-                run.scope.completed(node, iteration);
-                node = next;
+                self.scope.completed(node, iteration);
+                self.at = Position::Enter(next);
+                Advanced::Moved
             }
             Transition::End(end) => {
-                tracing::debug!(end = end.name(), "instance completed");
-                run.record(Event::Completed { end: end.name() });
-                let Records { path, journal, .. } = run.scope.into_records();
+                tracing::debug!(end = node.name(), "instance completed");
+                self.scope.record(Event::Completed { end: node });
+                self.at = Position::Completed { end };
+                Advanced::Finished
+            }
+            Transition::Fail(error) => self.failed(node, error),
+            Transition::Wait(wait) => {
+                let (assignee, groups, timeout) = wait.into_parts();
+                let since = clock::now();
+                self.scope.record(Event::Waiting {
+                    node,
+                    assignee: assignee.clone(),
+                    groups: groups.clone(),
+                });
+                self.at = Position::Waiting {
+                    node,
+                    iteration,
+                    since,
+                    assignee,
+                    groups,
+                    deadline: timeout.map(|(after, route)| (since + after, route)),
+                };
+                Advanced::Parked
+            }
+            Transition::Sleep { until, next } => {
+                let until = match until {
+                    Wake::After(delay) => clock::now() + delay,
+                    Wake::At(at) => at,
+                };
+                self.scope.record(Event::Sleeping { node, until });
+                self.at = Position::Sleeping { node, until, next };
+                Advanced::Parked
+            }
+        }
+    }
+
+    /// A task failed for good: its error route, or compensation.
+    fn failed(&mut self, node: F::Node, error: crate::StepError) -> Advanced {
+        if let Some(failed) = self.scope.take_failed_in_branch() {
+            // A task inside a branch failed; it is already recorded.
+            self.at = Position::Compensating {
+                at: failed,
+                cause: Cause::StepFailed {
+                    node: failed,
+                    error,
+                },
+            };
+            return Advanced::Moved;
+        }
+        let message = error.to_string();
+        match F::recover(node, &mut self.context, error) {
+            Ok(handler) => {
+                tracing::info!(node = node.name(), handler = handler.name(), error = %message, "error route taken");
+                self.scope.record(Event::Recovered { node, to: handler });
+                self.at = Position::Enter(handler);
+            }
+            Err(error) => {
+                tracing::warn!(node = node.name(), %error, "step failed");
+                self.scope.record(Event::Failed {
+                    node,
+                    error: message,
+                });
+                self.at = Position::Compensating {
+                    at: node,
+                    cause: Cause::StepFailed { node, error },
+                };
+            }
+        }
+        Advanced::Moved
+    }
+
+    /// Undoes the newest completed compensable task, or stops the
+    /// instance when none is left or a compensation failed.
+    async fn compensate_next(&mut self, at: F::Node, cause: Cause<F::Node>) -> Advanced {
+        let next = self.scope.lock().completed.pop();
+        let Some(done) = next else {
+            self.at = Position::Stopped { at, cause };
+            return Advanced::Finished;
+        };
+        match compensate::undo(self, done).await {
+            Ok(()) => {
+                self.scope.record(Event::Compensated {
+                    node: done.node,
+                    iteration: done.iteration,
+                });
+                self.compensation.compensated.push(done);
+                self.at = Position::Compensating { at, cause };
+                Advanced::Moved
+            }
+            Err(error) => {
+                tracing::error!(node = done.node.name(), %error, "compensation failed");
+                self.compensation.failed = Some((done, error));
+                self.compensation.not_compensated =
+                    self.scope.lock().completed.drain(..).rev().collect();
+                self.at = Position::Stopped { at, cause };
+                Advanced::Finished
+            }
+        }
+    }
+
+    /// How the finished instance ended. Call after [`Advanced::Finished`].
+    pub(crate) fn into_outcome(self) -> Outcome<F> {
+        let instance = self.scope.instance();
+        let Machine {
+            context,
+            scope,
+            at,
+            compensation,
+        } = self;
+        let journal = scope.into_records().journal;
+        let path = journal.path();
+        let (at, cause) = match at {
+            Position::Completed { end } => {
                 return Outcome::Completed(Completed {
                     instance,
                     end,
-                    context: run.context,
+                    context,
                     path,
                     journal,
                 });
             }
-            Transition::Wait(_) => std::future::pending::<()>().await,
-            Transition::Sleep { until, next } => {
-                match until {
-                    crate::Wake::After(delay) => tokio::time::sleep(delay).await,
-                    crate::Wake::At(at) => {
-                        let delay = at.duration_since(std::time::SystemTime::now()).unwrap_or_default();
-                        tokio::time::sleep(delay).await;
-                    }
-                }
-                node = next;
-            }
-            Transition::Fail(error) => {
-                if let Some(failed) = run.scope.take_failed_in_branch() {
-                    // A task inside a branch failed; it is already recorded.
-                    return fail_run(run, failed, error).await;
-                }
-                let message = error.to_string();
-                match F::recover(node, &mut run.context, error) {
-                    Ok(handler) => {
-                        tracing::info!(node = node.name(), handler = handler.name(), error = %message, "error route taken");
-                        run.record(Event::Recovered { node, to: handler });
-                        node = handler;
-                    }
-                    Err(error) => {
-                        tracing::warn!(node = node.name(), %error, "step failed");
-                        run.record(Event::Failed {
-                            node,
-                            error: message,
-                        });
-                        return fail_run(run, node, error).await;
-                    }
-                }
-            }
+            Position::Stopped { at, cause } => (at, cause),
+            // Not finished: never called so by the drivers.
+            _ => (
+                F::START,
+                Cause::Cancelled {
+                    reason: "the instance had not finished".into(),
+                },
+            ),
+        };
+        if compensation.failed.is_some() {
+            return Outcome::CompensationFailed(CompensationFailed {
+                instance,
+                cause,
+                context,
+                path,
+                journal,
+                compensation,
+            });
         }
-    }
-}
-
-/// Resolves when cancellation is requested; never if the handle is gone.
-async fn cancelled(cancel: &mut watch::Receiver<Option<CancelRequest>>) -> CancelRequest {
-    let request = match cancel.wait_for(Option::is_some).await {
-        Ok(request) => request.clone(),
-        Err(_) => None,
-    };
-    match request {
-        Some(request) => request,
-        None => std::future::pending().await,
-    }
-}
-
-async fn fail_run<F: Flow>(mut run: Run<F>, node: F::Node, error: crate::StepError) -> Outcome<F> {
-    let compensation = compensate::unwind(&mut run).await;
-    stopped(run, node, Cause::StepFailed { node, error }, compensation)
-}
-
-async fn cancel_run<F: Flow>(mut run: Run<F>, node: F::Node, request: CancelRequest) -> Outcome<F> {
-    tracing::info!(node = node.name(), reason = %request.reason, "instance cancelled");
-    run.record(Event::Cancelled {
-        reason: request.reason.clone(),
-        compensate: request.compensate,
-    });
-    let compensation = if request.compensate {
-        compensate::unwind(&mut run).await
-    } else {
-        let not_compensated = run.scope.lock().completed.drain(..).rev().collect();
-        Compensation {
-            not_compensated,
-            ..Compensation::default()
+        match cause {
+            Cause::StepFailed { node, error } => Outcome::Failed(Failed {
+                instance,
+                node,
+                error,
+                context,
+                path,
+                journal,
+                compensation,
+            }),
+            Cause::Cancelled { reason } => Outcome::Cancelled(Cancelled {
+                instance,
+                reason,
+                node: at,
+                context,
+                path,
+                journal,
+                compensation,
+            }),
         }
-    };
-    stopped(
-        run,
-        node,
-        Cause::Cancelled {
-            reason: request.reason,
-        },
-        compensation,
-    )
-}
-
-/// How a stopped instance ends: `CompensationFailed` if a compensation
-/// failed, otherwise what its cause calls for. `at` is where it stopped.
-fn stopped<F: Flow>(
-    run: Run<F>,
-    at: F::Node,
-    cause: Cause<F::Node>,
-    compensation: Compensation<F::Node>,
-) -> Outcome<F> {
-    let instance = run.scope.instance();
-    let context = run.context;
-    let Records { path, journal, .. } = run.scope.into_records();
-    if compensation.failed.is_some() {
-        return Outcome::CompensationFailed(CompensationFailed {
-            instance,
-            cause,
-            context,
-            path,
-            journal,
-            compensation,
-        });
-    }
-    match cause {
-        Cause::StepFailed { node, error } => Outcome::Failed(Failed {
-            instance,
-            node,
-            error,
-            context,
-            path,
-            journal,
-            compensation,
-        }),
-        Cause::Cancelled { reason } => Outcome::Cancelled(Cancelled {
-            instance,
-            reason,
-            node: at,
-            context,
-            path,
-            journal,
-            compensation,
-        }),
     }
 }

@@ -4,8 +4,7 @@
 use super::Hooks;
 use super::attempt::{guarded, next_delay, seed_of};
 use crate::flow::{EndId, Flow, NodeId, Transition};
-use crate::history::{Path, Visit};
-use crate::instance::InstanceId;
+use crate::id::InstanceId;
 use crate::journal::{Event, Journal};
 use crate::observe::Observation;
 use crate::outcome::Done;
@@ -39,15 +38,15 @@ pub struct Scope<F: Flow> {
 
 /// What one instance has done so far.
 pub(crate) struct Records<F: Flow> {
-    pub(crate) path: Path<F::Node>,
+    /// The events recorded by this process (a resumed instance's earlier
+    /// events are in its store).
     pub(crate) journal: Journal<F::Node>,
-    /// When the instance started, on tokio's clock and on the wall clock.
-    started: tokio::time::Instant,
-    started_at: SystemTime,
+    /// When the instance started, on the wall clock (see `clock`).
+    pub(crate) started_at: SystemTime,
     /// Completed visits of compensable tasks, in order of completion.
     pub(crate) completed: Vec<Done<F::Node>>,
     /// Per-node visit counters: the iteration a step is told.
-    visits: Vec<u32>,
+    pub(crate) visits: Vec<u32>,
     /// The task inside a branch whose failure is failing the instance.
     failed_in_branch: Option<F::Node>,
 }
@@ -55,21 +54,26 @@ pub(crate) struct Records<F: Flow> {
 /// A boxed branch of a split, as the generated code hands it to the runtime.
 pub type BranchFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StepError>> + Send + 'a>>;
 
-impl<F: Flow> Scope<F> {
-    pub(crate) fn new(instance: InstanceId, hooks: Hooks<F>) -> Self {
+impl<F: Flow> Records<F> {
+    /// The records of an instance that started at `started_at`.
+    pub(crate) fn new(started_at: SystemTime) -> Self {
         let nodes = F::GRAPH.nodes().len();
+        Records {
+            journal: Journal::with_capacity(nodes * 3),
+            started_at,
+            completed: Vec::new(),
+            visits: vec![0; nodes],
+            failed_in_branch: None,
+        }
+    }
+}
+
+impl<F: Flow> Scope<F> {
+    pub(crate) fn new(instance: InstanceId, records: Records<F>, hooks: Hooks<F>) -> Self {
         Self {
             instance,
             hooks,
-            records: Mutex::new(Records {
-                path: Path::with_capacity(nodes),
-                journal: Journal::with_capacity(nodes * 3),
-                started: tokio::time::Instant::now(),
-                started_at: SystemTime::now(),
-                completed: Vec::new(),
-                visits: vec![0; nodes],
-                failed_in_branch: None,
-            }),
+            records: Mutex::new(records),
         }
     }
 
@@ -128,7 +132,6 @@ impl<F: Flow> Scope<F> {
             None => 1,
         };
         let (elapsed, at) = records.now();
-        records.path.push(Visit { node, elapsed, at });
         records
             .journal
             .push(elapsed, at, Event::Entered { node, iteration });
@@ -260,8 +263,8 @@ impl<F: Flow> Records<F> {
     /// Time since the start, and the wall-clock time it stands for: one
     /// clock read.
     fn now(&self) -> (std::time::Duration, SystemTime) {
-        let elapsed = self.started.elapsed();
-        (elapsed, self.started_at + elapsed)
+        let at = crate::clock::now();
+        (at.duration_since(self.started_at).unwrap_or_default(), at)
     }
 
     fn record(&mut self, event: Event<F::Node>) -> (std::time::Duration, SystemTime) {
@@ -334,10 +337,11 @@ impl<F: Flow> TaskRun<'_, F> {
                 self.scope.completed(self.node, self.iteration);
                 return Settled::Next(next);
             }
-            Ok(Transition::End(end)) => StepError::new(BranchReachedEnd(end.name())),
-            Ok(Transition::Wait(_) | Transition::Sleep { .. }) => {
-                StepError::permanent("a `wait` or `timer` cannot run inside a parallel branch")
-            }
+            // Permanent: retrying cannot make a branch stop reaching an end.
+            Ok(Transition::End(end)) => StepError::permanent(BranchReachedEnd(end.name())),
+            Ok(Transition::Wait(_) | Transition::Sleep { .. }) => StepError::permanent(
+                "a `wait` or `timer` cannot run inside a parallel branch",
+            ),
             Ok(Transition::Fail(error)) | Err(error) => error,
         };
         let seed = seed_of::<F>(self.scope.instance, self.node, self.iteration);

@@ -1,8 +1,9 @@
 //! Running another flow as one step of a flow: `flow NAME = Other(context)`.
 
-use super::{Hooks, drive};
+use super::memory::drive;
+use super::{Hooks, Machine};
 use crate::flow::{Flow, NodeId};
-use crate::instance::InstanceId;
+use crate::id::InstanceId;
 use crate::outcome::{Cause, Completed, Outcome};
 use crate::step::{Permanent, StepError};
 use tracing::Instrument;
@@ -19,7 +20,8 @@ pub(crate) async fn sub_flow<S: Flow>(
     let instance = InstanceId::next();
     let span = tracing::info_span!("flow", flow = S::GRAPH.name(), instance = %instance);
     // Boxed: a flow may call itself, and a future cannot contain itself.
-    let outcome = Box::pin(drive::<S>(instance, context, None, hooks).instrument(span)).await;
+    let machine = Machine::new(instance, context, hooks);
+    let outcome = Box::pin(drive::<S>(machine, None).instrument(span)).await;
     let (node, error) = match outcome {
         Outcome::Completed(completed) => return Ok(completed),
         Outcome::Failed(failed) => (failed.node, failed.error),

@@ -1,0 +1,517 @@
+//! What an engine is asked: start, signal, complete, cancel, and the
+//! queries.
+
+use super::{Durable, Engine, EngineError, User, UserTask};
+use crate::exec::Hooks;
+use crate::flow::{Flow, NodeId};
+use crate::id::InstanceId;
+use crate::journal::{Entry, Event, Journal};
+use crate::observe::Progress;
+use crate::outcome::Outcome;
+use crate::signal::Signal;
+use crate::state::InstanceState;
+use crate::store::{
+    CancelRequest, Created, Delivery, Filter, NewInstance, NewSignal, Status, StoredInstance,
+    Summary,
+};
+
+/// What [`Engine::start_with_key`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Started {
+    /// A new instance was started.
+    New(InstanceId),
+    /// An instance with the same business key existed: it is this one,
+    /// and nothing was started.
+    Existing(InstanceId),
+}
+
+impl Started {
+    /// The instance, new or existing.
+    pub fn id(self) -> InstanceId {
+        match self {
+            Started::New(id) | Started::Existing(id) => id,
+        }
+    }
+}
+
+impl Engine {
+    /// Starts an instance of `F`: it is stored, runnable, and the run loop
+    /// takes it. Returns its id.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::UnknownFlow`] if `F` is not registered; a store error.
+    pub async fn start<F: Durable>(&self, context: F::Context) -> Result<InstanceId, EngineError> {
+        self.create::<F>(None, context).await.map(Started::id)
+    }
+
+    /// Starts an instance of `F` under the caller's business key (an order
+    /// number, say), unless one exists: starting the same key twice returns
+    /// the instance the first start made and starts nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Engine::start).
+    pub async fn start_with_key<F: Durable>(
+        &self,
+        key: impl Into<String>,
+        context: F::Context,
+    ) -> Result<Started, EngineError> {
+        self.create::<F>(Some(key.into()), context).await
+    }
+
+    async fn create<F: Durable>(
+        &self,
+        key: Option<String>,
+        context: F::Context,
+    ) -> Result<Started, EngineError> {
+        self.registered(F::GRAPH.name())?;
+        let id = InstanceId::next();
+        let state = InstanceState::<F>::with_id(id, context);
+        let bytes = serde_json::to_vec(&state).map_err(|error| EngineError::Decode {
+            id,
+            reason: error.to_string(),
+        })?;
+        let created = self
+            .inner
+            .store
+            .create(NewInstance {
+                id,
+                flow: F::GRAPH.name().to_owned(),
+                hash: F::GRAPH.hash(),
+                key,
+                state: bytes,
+                events: Vec::new(),
+            })
+            .await?;
+        self.inner.work.notify_one();
+        Ok(match created {
+            Created::New(id) => Started::New(id),
+            Created::Existing(id) => Started::Existing(id),
+        })
+    }
+
+    /// Sends `signal` to instance `id`. If the instance waits at the
+    /// signal's `wait` it goes on; if it has not got there yet, the signal
+    /// is kept until it does.
+    ///
+    /// # Errors
+    ///
+    /// Nothing changes, and the error says why, when the instance is
+    /// unknown ([`EngineError::UnknownInstance`]), finished
+    /// ([`EngineError::Finished`]), of another flow
+    /// ([`EngineError::WrongFlow`]), or can no longer reach the signal's
+    /// wait ([`EngineError::WaitNotReachable`]).
+    pub async fn signal<S: Signal>(&self, id: InstanceId, signal: S) -> Result<Delivery, EngineError>
+    where
+        S::Flow: Durable,
+    {
+        self.send::<S>(id, signal, None, None).await
+    }
+
+    /// Sends `signal` with a dedupe key: a second signal with the same key
+    /// for the same instance is accepted once ([`Delivery::Duplicate`]).
+    /// For signals from systems that deliver at least once.
+    ///
+    /// # Errors
+    ///
+    /// As [`signal`](Engine::signal).
+    pub async fn signal_once<S: Signal>(
+        &self,
+        id: InstanceId,
+        dedupe_key: impl Into<String>,
+        signal: S,
+    ) -> Result<Delivery, EngineError>
+    where
+        S::Flow: Durable,
+    {
+        self.send::<S>(id, signal, None, Some(dedupe_key.into()))
+            .await
+    }
+
+    /// Sends a signal whose payload arrives as JSON (from an HTTP handler,
+    /// a queue): it is decoded into the payload type of the instance's
+    /// `wait` first, and refused with [`EngineError::Signal`] if it does
+    /// not fit.
+    ///
+    /// # Errors
+    ///
+    /// As [`signal`](Engine::signal), and [`EngineError::Signal`] for an
+    /// unknown wait or a payload of the wrong type.
+    pub async fn signal_json(
+        &self,
+        id: InstanceId,
+        wait: &str,
+        payload: serde_json::Value,
+    ) -> Result<Delivery, EngineError> {
+        let stored = self.load(id).await?;
+        let flow = self.registered(&stored.flow)?;
+        let payload = (flow.check_signal)(wait, payload)?;
+        self.deliver(&stored, wait, payload, None, None).await
+    }
+
+    /// The open user tasks `user` may complete: the waits that name them
+    /// as assignee, or one of their groups, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// A store error.
+    pub async fn tasks(&self, user: &User) -> Result<Vec<UserTask>, EngineError> {
+        let waiting = self
+            .inner
+            .store
+            .list(Filter {
+                flow: None,
+                status: Some(Status::Waiting),
+            })
+            .await?;
+        let mut tasks: Vec<UserTask> = waiting
+            .into_iter()
+            .filter_map(|summary| {
+                let wait = summary.wait?;
+                user.may_complete(wait.assignee.as_deref(), &wait.groups)
+                    .then(|| UserTask {
+                        instance: summary.id,
+                        flow: summary.flow,
+                        wait: wait.wait,
+                        assignee: wait.assignee,
+                        groups: wait.groups,
+                        since: wait.since,
+                        key: summary.key,
+                    })
+            })
+            .collect();
+        tasks.sort_by_key(|task| task.since);
+        Ok(tasks)
+    }
+
+    /// Completes the user task at instance `id` as `user`: the signal is
+    /// delivered and the journal records who completed the wait.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::NotWaiting`] if the instance is not at the signal's
+    /// wait now; [`EngineError::NotAllowed`] if the wait names others; and
+    /// as [`signal`](Engine::signal).
+    pub async fn complete<S: Signal>(
+        &self,
+        id: InstanceId,
+        user: &User,
+        signal: S,
+    ) -> Result<Delivery, EngineError>
+    where
+        S::Flow: Durable,
+    {
+        let stored = self.load(id).await?;
+        let wait = signal.wait();
+        let open = stored.wait.as_ref().filter(|open| open.wait == wait);
+        let Some(open) = open else {
+            return Err(EngineError::NotWaiting {
+                id,
+                wait: wait.to_owned(),
+            });
+        };
+        let allowed = (open.assignee.is_none() && open.groups.is_empty())
+            || user.may_complete(open.assignee.as_deref(), &open.groups);
+        if !allowed {
+            return Err(EngineError::NotAllowed {
+                id,
+                wait: wait.to_owned(),
+                user: user.name().to_owned(),
+            });
+        }
+        self.send::<S>(id, signal, Some(user.name().to_owned()), None)
+            .await
+    }
+
+    async fn send<S: Signal>(
+        &self,
+        id: InstanceId,
+        signal: S,
+        by: Option<String>,
+        dedupe: Option<String>,
+    ) -> Result<Delivery, EngineError>
+    where
+        S::Flow: Durable,
+    {
+        let stored = self.load(id).await?;
+        let expected = S::Flow::GRAPH.name();
+        if stored.flow != expected {
+            return Err(EngineError::WrongFlow {
+                id,
+                expected: expected.to_owned(),
+                actual: stored.flow,
+            });
+        }
+        let payload = signal.to_json()?.to_string().into_bytes();
+        self.deliver(&stored, signal.wait(), payload, by, dedupe)
+            .await
+    }
+
+    async fn deliver(
+        &self,
+        stored: &StoredInstance,
+        wait: &str,
+        payload: Vec<u8>,
+        by: Option<String>,
+        dedupe: Option<String>,
+    ) -> Result<Delivery, EngineError> {
+        let id = stored.id;
+        if stored.status.is_finished() {
+            return Err(EngineError::Finished {
+                id,
+                status: stored.status,
+            });
+        }
+        let flow = self.registered(&stored.flow)?;
+        let target = flow.graph.index_of(wait);
+        let at = (flow.position)(&stored.state).map_err(|error| EngineError::Decode {
+            id,
+            reason: error.to_string(),
+        })?;
+        let reachable = match (at, target) {
+            (Some(at), Some(target)) => flow.graph.reaches(at, target),
+            _ => false,
+        };
+        if !reachable {
+            let at = at
+                .and_then(|at| flow.graph.nodes().get(at))
+                .map_or("compensating", |node| node.name());
+            return Err(EngineError::WaitNotReachable {
+                id,
+                wait: wait.to_owned(),
+                at: at.to_owned(),
+            });
+        }
+        let signal = NewSignal {
+            wait: wait.to_owned(),
+            payload,
+            by,
+            dedupe,
+        };
+        let delivery = self
+            .inner
+            .store
+            .signal(id, signal)
+            .await
+            .map_err(|error| match error {
+                crate::store::StoreError::Finished(id) => EngineError::Finished {
+                    id,
+                    status: Status::Completed,
+                },
+                other => other.into(),
+            })?;
+        self.inner.work.notify_one();
+        Ok(delivery)
+    }
+
+    /// Cancels instance `id`, running, waiting or sleeping: a running step
+    /// is dropped; with `compensate`, its completed tasks are undone in
+    /// reverse order. The outcome is `Cancelled` (or `CompensationFailed`).
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::UnknownInstance`], [`EngineError::Finished`].
+    pub async fn cancel(
+        &self,
+        id: InstanceId,
+        reason: impl Into<String>,
+        compensate: bool,
+    ) -> Result<(), EngineError> {
+        let request = CancelRequest {
+            reason: reason.into(),
+            compensate,
+        };
+        let stored = self.load(id).await?;
+        if stored.status.is_finished() {
+            return Err(EngineError::Finished {
+                id,
+                status: stored.status,
+            });
+        }
+        self.inner.store.cancel(id, request.clone()).await?;
+        self.inner.cancel_running(id, request);
+        self.inner.work.notify_one();
+        Ok(())
+    }
+
+    /// The instance's status.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::UnknownInstance`].
+    pub async fn status(&self, id: InstanceId) -> Result<Status, EngineError> {
+        Ok(self.load(id).await?.status)
+    }
+
+    /// Every instance the filter selects, in order of creation.
+    ///
+    /// # Errors
+    ///
+    /// A store error.
+    pub async fn list(&self, filter: Filter) -> Result<Vec<Summary>, EngineError> {
+        Ok(self.inner.store.list(filter).await?)
+    }
+
+    /// The instance's journal: every committed event, with its time.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::UnknownInstance`], [`EngineError::WrongFlow`], or
+    /// [`EngineError::Decode`] for an event that does not decode.
+    pub async fn history<F: Durable>(&self, id: InstanceId) -> Result<Journal<F::Node>, EngineError> {
+        let stored = self.load(id).await?;
+        self.check_flow::<F>(&stored)?;
+        self.journal::<F>(id).await
+    }
+
+    async fn journal<F: Flow>(&self, id: InstanceId) -> Result<Journal<F::Node>, EngineError> {
+        let events = self.inner.store.journal(id).await?;
+        let entries = events
+            .iter()
+            .map(|event| serde_json::from_slice::<Entry<F::Node>>(event))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| EngineError::Decode {
+                id,
+                reason: error.to_string(),
+            })?;
+        Ok(Journal::from_entries(entries))
+    }
+
+    /// How far the instance got: steps completed, the task running now,
+    /// whether it finished.
+    ///
+    /// # Errors
+    ///
+    /// As [`history`](Engine::history).
+    pub async fn progress<F: Durable>(&self, id: InstanceId) -> Result<Progress, EngineError> {
+        let stored = self.load(id).await?;
+        let journal = self.history::<F>(id).await?;
+        let mut progress = Progress::default();
+        for event in journal.events() {
+            match event {
+                Event::Attempt { node, .. } if !progress.running.contains(&node.name()) => {
+                    progress.running.push(node.name());
+                }
+                Event::Succeeded { node, .. } => {
+                    progress.running.retain(|running| *running != node.name());
+                    progress.steps_done += 1;
+                }
+                Event::AttemptFailed {
+                    node,
+                    retry_in: None,
+                    ..
+                } => progress.running.retain(|running| *running != node.name()),
+                _ => {}
+            }
+        }
+        progress.finished = stored.status.is_finished();
+        Ok(progress)
+    }
+
+    /// Waits for the instance to finish and returns how: its end and final
+    /// context, or its failure and what was compensated, with its path and
+    /// journal.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::UnknownInstance`], [`EngineError::WrongFlow`],
+    /// [`EngineError::Broken`] if the instance cannot run, or
+    /// [`EngineError::Stopped`] if the engine stopped after a failed commit.
+    pub async fn outcome<F: Durable>(&self, id: InstanceId) -> Result<Outcome<F>, EngineError> {
+        loop {
+            let finished = self.inner.finished.notified();
+            let stored = self.load(id).await?;
+            self.check_flow::<F>(&stored)?;
+            if stored.status.is_finished() {
+                let state: InstanceState<F> =
+                    serde_json::from_slice(&stored.state).map_err(|error| {
+                        EngineError::Decode {
+                            id,
+                            reason: error.to_string(),
+                        }
+                    })?;
+                let journal = self.journal::<F>(id).await?;
+                let machine = state.into_machine(Hooks::default());
+                machine.scope.lock().journal = journal;
+                return Ok(machine.into_outcome());
+            }
+            self.check_usable(&stored)?;
+            tokio::select! {
+                () = finished => {}
+                () = tokio::time::sleep(self.inner.poll) => {}
+            }
+        }
+    }
+
+    /// Waits until the instance is parked (at a wait, a timer, a retry's
+    /// backoff) or finished, and no transition of it runs here.
+    ///
+    /// # Errors
+    ///
+    /// As [`outcome`](Engine::outcome).
+    pub async fn until_parked(&self, id: InstanceId) -> Result<Status, EngineError> {
+        loop {
+            let parked = self.inner.parked.notified();
+            let stored = self.load(id).await?;
+            let settled = matches!(stored.status, Status::Waiting | Status::Sleeping)
+                || stored.status.is_finished();
+            if settled && !self.inner.is_running(id) {
+                return Ok(stored.status);
+            }
+            self.check_usable(&stored)?;
+            tokio::select! {
+                () = parked => {}
+                () = tokio::time::sleep(self.inner.poll) => {}
+            }
+        }
+    }
+
+    fn check_usable(&self, stored: &StoredInstance) -> Result<(), EngineError> {
+        if stored.status == Status::Broken {
+            return Err(EngineError::Broken {
+                id: stored.id,
+                reason: stored.broken.clone().unwrap_or_default(),
+            });
+        }
+        match self.inner.failure() {
+            Some(failure) => Err(EngineError::Stopped(failure)),
+            None => Ok(()),
+        }
+    }
+
+    async fn load(&self, id: InstanceId) -> Result<StoredInstance, EngineError> {
+        self.inner
+            .store
+            .load(id)
+            .await?
+            .ok_or(EngineError::UnknownInstance(id))
+    }
+
+    fn registered(&self, flow: &str) -> Result<super::Registered, EngineError> {
+        self.inner
+            .flows
+            .get(flow)
+            .copied()
+            .ok_or_else(|| EngineError::UnknownFlow(flow.to_owned()))
+    }
+
+    fn check_flow<F: Flow>(&self, stored: &StoredInstance) -> Result<(), EngineError> {
+        if stored.flow == F::GRAPH.name() {
+            return Ok(());
+        }
+        Err(EngineError::WrongFlow {
+            id: stored.id,
+            expected: F::GRAPH.name().to_owned(),
+            actual: stored.flow.clone(),
+        })
+    }
+}
+
+impl<F: Flow> InstanceState<F> {
+    /// The node the instance is at, if it is at one.
+    pub fn node(&self) -> Option<F::Node> {
+        self.position.node()
+    }
+}
+

@@ -1,0 +1,230 @@
+//! Running one stored instance: decode its state, run transitions, commit
+//! each, and stop where it parks. A parked instance holds no task.
+
+use super::Inner;
+use super::registry::Durable;
+use crate::exec::{Hooks, Machine, Position};
+use crate::flow::{Flow, NodeId};
+use crate::journal::Entry;
+use crate::outcome::Cause;
+use crate::signal::Signal;
+use crate::state::InstanceState;
+use crate::store::{Commit, OpenWait, Status, StoreError, StoredInstance};
+use std::sync::Arc;
+use tracing::Instrument;
+
+/// Runs a claimed instance until it parks, finishes, or the engine stops.
+pub(crate) async fn drive<F: Durable>(inner: Arc<Inner>, stored: StoredInstance) {
+    let id = stored.id;
+    let span = tracing::info_span!("flow", flow = F::GRAPH.name(), instance = %id);
+    async {
+        if let Err(error) = run::<F>(&inner, stored).await {
+            tracing::error!(%error, "instance stopped running");
+        }
+        let _ = inner.store.release(id).await;
+        inner.running_done(id);
+    }
+    .instrument(span)
+    .await;
+}
+
+async fn run<F: Durable>(inner: &Arc<Inner>, stored: StoredInstance) -> Result<(), StoreError> {
+    let id = stored.id;
+    if stored.hash != F::GRAPH.hash() {
+        let reason = format!(
+            "stored by `{}` with graph hash {:016x}, but the registered definition has hash {:016x}: register a migration or the old definition",
+            stored.flow,
+            stored.hash,
+            F::GRAPH.hash()
+        );
+        tracing::error!(%reason, "instance left untouched");
+        return inner.store.mark_broken(id, reason).await;
+    }
+    let state: InstanceState<F> = match serde_json::from_slice(&stored.state) {
+        Ok(state) => state,
+        Err(error) => {
+            let reason = format!("its stored state does not decode: {error}");
+            tracing::error!(%reason, "instance left untouched");
+            return inner.store.mark_broken(id, reason).await;
+        }
+    };
+    let hooks = Hooks::observed_by(inner.observers.clone());
+    let mut machine = state.into_machine(hooks);
+    let mut version = stored.version;
+    let mut recorded = 0;
+    let mut cancel = inner.running(id);
+    if let Some(request) = stored.cancel {
+        machine.cancel(request.reason, request.compensate);
+        let commit = prepare(&machine, version, &mut recorded, None)?;
+        send(inner, commit, &mut version).await?;
+    }
+
+    let mut cancel_seen = false;
+    loop {
+        if machine.at.is_finished() {
+            inner.finished.notify_waiters();
+            return Ok(());
+        }
+        let consumed = match machine.waiting_at() {
+            Some(wait) => match take_signal::<F>(inner, &mut machine, wait).await? {
+                Taken::Signal(seq) => Some(seq),
+                Taken::None => None,
+                Taken::Broken(reason) => return inner.store.mark_broken(id, reason).await,
+            },
+            None => None,
+        };
+        let parked = matches!(
+            machine.at,
+            Position::Waiting { .. } | Position::Sleeping { .. } | Position::Retry { .. }
+        );
+        if consumed.is_none() && parked && !machine.wake() {
+            return Ok(()); // parked; the last commit stored it so
+        }
+        // Runnable now: a node to enter, a due retry, a compensation.
+        if machine.at.is_compensating() || cancel_seen {
+            machine.advance().await;
+        } else {
+            tokio::select! {
+                biased;
+                request = cancel.wait_for(Option::is_some) => {
+                    cancel_seen = true;
+                    if let Ok(request) = request
+                        && let Some(request) = request.clone()
+                    {
+                        machine.cancel(request.reason, request.compensate);
+                    }
+                }
+                _ = machine.advance() => {}
+            }
+        }
+        if inner.crash_after.is_some_and(|after| inner.commits() >= after) {
+            return Ok(()); // a simulated crash: this transition is lost
+        }
+        let commit = prepare(&machine, version, &mut recorded, consumed)?;
+        send(inner, commit, &mut version).await?;
+        if inner.is_stopping() {
+            return Ok(());
+        }
+    }
+}
+
+enum Taken {
+    Signal(u64),
+    None,
+    Broken(String),
+}
+
+/// Delivers the oldest stored signal for `wait`, if there is one.
+async fn take_signal<F: Durable>(
+    inner: &Inner,
+    machine: &mut Machine<F>,
+    wait: F::Node,
+) -> Result<Taken, StoreError> {
+    let signals = inner.store.signals(machine.instance()).await?;
+    let Some(signal) = signals.into_iter().find(|signal| signal.wait == wait.name()) else {
+        return Ok(Taken::None);
+    };
+    let decoded = serde_json::from_slice(&signal.payload)
+        .map_err(|error| error.to_string())
+        .and_then(|json| F::Signal::from_json(&signal.wait, json).map_err(|e| e.to_string()));
+    match decoded {
+        Ok(decoded) => match machine.deliver(decoded, signal.by) {
+            Ok(()) => Ok(Taken::Signal(signal.seq)),
+            Err(_) => Ok(Taken::None),
+        },
+        Err(reason) => Ok(Taken::Broken(format!(
+            "signal {} for `wait {}` does not decode: {reason}",
+            signal.seq, signal.wait
+        ))),
+    }
+}
+
+/// The commit of the machine's state and of the events it recorded since
+/// the last commit. Built apart from sending it, so the machine (and its
+/// context, which need not be `Sync`) is not borrowed across an `.await`.
+fn prepare<F: Durable>(
+    machine: &Machine<F>,
+    version: u64,
+    recorded: &mut usize,
+    consumed: Option<u64>,
+) -> Result<Commit, StoreError> {
+    let id = machine.instance();
+    let state = machine
+        .encode()
+        .map_err(|error| StoreError::Backend(format!("the state of {id} does not encode: {error}")))?;
+    let events = {
+        let records = machine.scope.lock();
+        let new = records.journal.since(*recorded);
+        *recorded += new.len();
+        new.iter().map(encode_entry::<F>).collect::<Result<Vec<_>, _>>()
+    }
+    .map_err(|error| StoreError::Backend(format!("an event of {id} does not encode: {error}")))?;
+    Ok(Commit {
+        id,
+        version,
+        status: status_of(machine),
+        state,
+        wake_at: machine.wake_at(),
+        wait: open_wait(&machine.at),
+        events,
+        consumed,
+    })
+}
+
+async fn send(inner: &Inner, commit: Commit, version: &mut u64) -> Result<(), StoreError> {
+    match inner.store.commit(vec![commit]).await {
+        Ok(()) => {
+            *version += 1;
+            inner.committed();
+            Ok(())
+        }
+        Err(error @ StoreError::Conflict { .. }) => {
+            tracing::warn!(%error, "another worker moved the instance on; abandoning it");
+            Err(error)
+        }
+        Err(error) => {
+            inner.stop_after(&error);
+            Err(error)
+        }
+    }
+}
+
+fn encode_entry<F: Flow>(entry: &Entry<F::Node>) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(entry)
+}
+
+/// The store's status for where the machine is.
+pub(crate) fn status_of<F: Flow>(machine: &Machine<F>) -> Status {
+    match &machine.at {
+        Position::Enter(_) | Position::Compensating { .. } => Status::Runnable,
+        Position::Retry { .. } | Position::Sleeping { .. } => Status::Sleeping,
+        Position::Waiting { .. } => Status::Waiting,
+        Position::Completed { .. } => Status::Completed,
+        Position::Stopped { .. } if machine.compensation.failed.is_some() => {
+            Status::CompensationFailed
+        }
+        Position::Stopped {
+            cause: Cause::Cancelled { .. },
+            ..
+        } => Status::Cancelled,
+        Position::Stopped { .. } => Status::Failed,
+    }
+}
+
+fn open_wait<N: NodeId, E>(at: &Position<N, E>) -> Option<OpenWait> {
+    match at {
+        Position::Waiting {
+            node,
+            since,
+            assignee,
+            groups,
+            ..
+        } => Some(OpenWait {
+            wait: node.name().to_owned(),
+            assignee: assignee.clone(),
+            groups: groups.clone(),
+            since: *since,
+        }),
+        _ => None,
+    }
+}

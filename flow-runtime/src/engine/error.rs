@@ -1,0 +1,99 @@
+//! What can go wrong asking an engine something.
+
+use crate::id::InstanceId;
+use crate::signal::SignalError;
+use crate::store::{Status, StoreError};
+
+/// Why an [`Engine`](crate::Engine) call did nothing. Every error leaves
+/// the instance (and every other) as it was.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// No instance has this id.
+    #[error("no instance {0}")]
+    UnknownInstance(InstanceId),
+    /// The instance has finished; it takes no signal and no cancellation.
+    #[error("instance {id} has finished ({status}); it takes no signal or cancellation")]
+    Finished {
+        /// The instance.
+        id: InstanceId,
+        /// How it finished.
+        status: Status,
+    },
+    /// The flow is not registered with this engine.
+    #[error("flow `{0}` is not registered with this engine: call `register::<{0}>()` on its builder")]
+    UnknownFlow(String),
+    /// The instance belongs to another flow than the one asked for.
+    #[error("instance {id} is an instance of `{actual}`, not of `{expected}`")]
+    WrongFlow {
+        /// The instance.
+        id: InstanceId,
+        /// The flow the call named.
+        expected: String,
+        /// The instance's flow.
+        actual: String,
+    },
+    /// The signal is for a wait the instance can no longer reach from where
+    /// it is.
+    #[error("instance {id} cannot reach `wait {wait}` from where it is (`{at}`)")]
+    WaitNotReachable {
+        /// The instance.
+        id: InstanceId,
+        /// The signal's wait.
+        wait: String,
+        /// Where the instance is.
+        at: String,
+    },
+    /// The signal's wait or payload is not one of the flow's.
+    #[error(transparent)]
+    Signal(#[from] SignalError),
+    /// The user may not complete this wait.
+    #[error("`{user}` may not complete `wait {wait}` of instance {id}")]
+    NotAllowed {
+        /// The instance.
+        id: InstanceId,
+        /// The wait.
+        wait: String,
+        /// Who tried.
+        user: String,
+    },
+    /// The instance is not parked at this wait now.
+    #[error("instance {id} is not waiting at `{wait}`")]
+    NotWaiting {
+        /// The instance.
+        id: InstanceId,
+        /// The wait named.
+        wait: String,
+    },
+    /// The instance is broken: the engine cannot run it.
+    #[error("instance {id} is broken: {reason}")]
+    Broken {
+        /// The instance.
+        id: InstanceId,
+        /// Why.
+        reason: String,
+    },
+    /// A stored value did not decode.
+    #[error("instance {id}: a stored value does not decode: {reason}")]
+    Decode {
+        /// The instance.
+        id: InstanceId,
+        /// What serde said.
+        reason: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(StoreError),
+    /// The engine stopped taking work after a commit failed; see the error.
+    #[error("the engine stopped after a failed commit: {0}")]
+    Stopped(String),
+}
+
+impl From<StoreError> for EngineError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::UnknownInstance(id) => EngineError::UnknownInstance(id),
+            other => EngineError::Store(other),
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! The engine: instances that wait for people, signals and timers, kept in
+//! a [`Store`] between transitions.
+//!
+//! An [`Engine`] runs the instances of the flows registered with it. Each
+//! transition of an instance (a step's result, where it goes next, the
+//! journal events) is one commit to the store. An instance parked at a
+//! `wait`, a `timer` or a retry's backoff holds no task and no memory
+//! beyond its stored row; the engine's run loop claims it again when a
+//! signal arrives or its time comes.
+//!
+//! ```
+//! use flow_runtime::prelude::*;
+//! use flow_runtime::{Engine, Status, User};
+//!
+//! #[derive(serde::Serialize, serde::Deserialize)]
+//! pub struct Approval { pub approved: bool }
+//!
+//! #[derive(serde::Serialize, serde::Deserialize, Default)]
+//! pub struct Order { pub amount: u32, pub approval: Option<Approval> }
+//!
+//! flow! {
+//!     pub flow Purchase(order: Order) {
+//!         start -> size;
+//!         xor size {
+//!             order.amount > 1000 => approve,
+//!             else => done,
+//!         }
+//!         wait approve: Approval => order.approval for group("manager") -> done;
+//!         end done;
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), flow_runtime::EngineError> {
+//! let engine = Engine::memory().register::<Purchase>().start();
+//! let big = engine.start::<Purchase>(Order { amount: 1500, ..Order::default() }).await?;
+//! engine.until_parked(big).await?;
+//! assert_eq!(engine.status(big).await?, Status::Waiting);
+//!
+//! let alice = User::new("alice").in_group("manager");
+//! let inbox = engine.tasks(&alice).await?;
+//! assert_eq!(inbox[0].wait, "approve");
+//! engine.complete(big, &alice, PurchaseSignal::Approve(Approval { approved: true })).await?;
+//!
+//! let done = engine.outcome::<Purchase>(big).await?.unwrap();
+//! assert!(done.context.approval.unwrap().approved);
+//! engine.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod api;
+mod driver;
+mod error;
+mod inbox;
+mod registry;
+
+pub use api::Started;
+pub use error::EngineError;
+pub use inbox::{User, UserTask};
+pub use registry::Durable;
+
+use crate::clock;
+use crate::id::InstanceId;
+use crate::observe::Observer;
+use crate::store::{CancelRequest, MemoryStore, Store, StoreError};
+use registry::Registered;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
+
+/// Runs the instances of registered flows on a [`Store`]. Cheap to clone;
+/// clones share the engine. See the [module docs](self).
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+    run_loop: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
+}
+
+/// Configures an [`Engine`]: the store, the flows, the limits.
+pub struct EngineBuilder {
+    store: Arc<dyn Store>,
+    flows: HashMap<&'static str, Registered>,
+    concurrency: usize,
+    lease: Duration,
+    poll: Duration,
+    observers: Vec<Arc<dyn Observer>>,
+    crash_after: Option<usize>,
+}
+
+/// What the engine's run loop and drivers share.
+pub(crate) struct Inner {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) flows: HashMap<&'static str, Registered>,
+    pub(crate) observers: Vec<Arc<dyn Observer>>,
+    concurrency: usize,
+    lease: Duration,
+    poll: Duration,
+    /// Wakes the run loop: new work may be claimable.
+    work: Notify,
+    /// Wakes callers awaiting an outcome: an instance finished.
+    pub(crate) finished: Notify,
+    /// Wakes callers awaiting a park: a driver stopped.
+    parked: Notify,
+    /// The cancellation channel of every instance running here now.
+    running: Mutex<HashMap<InstanceId, watch::Sender<Option<CancelRequest>>>>,
+    stopping: AtomicBool,
+    /// Why the engine stopped taking work, if a commit failed.
+    failure: Mutex<Option<String>>,
+    commits: AtomicUsize,
+    pub(crate) crash_after: Option<usize>,
+}
+
+impl Engine {
+    /// An engine over `store`: register flows, then [`start`](EngineBuilder::start) it.
+    pub fn builder(store: impl Store) -> EngineBuilder {
+        EngineBuilder {
+            store: Arc::new(store),
+            flows: HashMap::new(),
+            concurrency: 64,
+            lease: Duration::from_secs(30),
+            poll: Duration::from_secs(1),
+            observers: Vec::new(),
+            crash_after: None,
+        }
+    }
+
+    /// An engine over a new [`MemoryStore`]: for tests and short-lived
+    /// engines; everything is gone when the process ends.
+    pub fn memory() -> EngineBuilder {
+        Self::builder(MemoryStore::new())
+    }
+}
+
+impl EngineBuilder {
+    /// Lets the engine run instances of `F`.
+    pub fn register<F: Durable>(mut self) -> Self {
+        self.flows.insert(F::GRAPH.name(), Registered::of::<F>());
+        self
+    }
+
+    /// At most `limit` instances run transitions at once (default 64);
+    /// parked instances do not count.
+    pub fn concurrency(mut self, limit: usize) -> Self {
+        self.concurrency = limit.max(1);
+        self
+    }
+
+    /// How long a claim on an instance lasts (default 30 s). An engine
+    /// that dies holding claims leaves those instances to others after it.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// How often the run loop looks for work that no notification announced
+    /// (another process's signal, say); default 1 s.
+    pub fn poll_interval(mut self, every: Duration) -> Self {
+        self.poll = every;
+        self
+    }
+
+    /// Shows every event of every instance to `observer`.
+    pub fn observe(mut self, observer: impl Observer) -> Self {
+        self.observers.push(Arc::new(observer));
+        self
+    }
+
+    /// Crash testing: every driver stops, without committing, once the
+    /// engine has made `commits` commits, as if the process had died.
+    #[doc(hidden)]
+    pub fn crash_after(mut self, commits: usize) -> Self {
+        self.crash_after = Some(commits);
+        self
+    }
+
+    /// Starts the engine's run loop on the current tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime.
+    pub fn start(self) -> Engine {
+        let inner = Arc::new(Inner {
+            store: self.store,
+            flows: self.flows,
+            observers: self.observers,
+            concurrency: self.concurrency,
+            lease: self.lease,
+            poll: self.poll,
+            work: Notify::new(),
+            finished: Notify::new(),
+            parked: Notify::new(),
+            running: Mutex::new(HashMap::new()),
+            stopping: AtomicBool::new(false),
+            failure: Mutex::new(None),
+            commits: AtomicUsize::new(0),
+            crash_after: self.crash_after,
+        });
+        let run_loop = tokio::spawn(run_loop(inner.clone()));
+        Engine {
+            inner,
+            run_loop: Arc::new(Mutex::new(Some(run_loop))),
+        }
+    }
+}
+
+impl Engine {
+    /// Stops taking work, lets every running instance finish its current
+    /// transition and commit it, and returns once none runs. Instances
+    /// stay in the store where they are; another engine on the same store
+    /// resumes them.
+    pub async fn shutdown(&self) {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        self.inner.work.notify_one();
+        let handle = self
+            .run_loop
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            let _ = handle.await;
+        }
+    }
+
+    /// Drops every running instance at once, committing nothing more: what
+    /// a crash does. For crash tests.
+    #[doc(hidden)]
+    pub fn kill(&self) {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        let handle = self
+            .run_loop
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            handle.abort();
+        }
+    }
+
+    /// How many commits this engine made.
+    #[doc(hidden)]
+    pub fn commits(&self) -> usize {
+        self.inner.commits()
+    }
+}
+
+impl Inner {
+    pub(crate) fn commits(&self) -> usize {
+        self.commits.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn committed(&self) {
+        self.commits.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// A commit failed for another reason than a conflict: stop taking
+    /// work, keep what is committed, say why.
+    pub(crate) fn stop_after(&self, error: &StoreError) {
+        tracing::error!(%error, "commit failed; the engine stops taking work");
+        self.failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert_with(|| error.to_string());
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Notes that `id` runs here and returns the channel that cancels it.
+    pub(crate) fn running(&self, id: InstanceId) -> watch::Receiver<Option<CancelRequest>> {
+        let (sender, receiver) = watch::channel(None);
+        self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, sender);
+        receiver
+    }
+
+    pub(crate) fn running_done(&self, id: InstanceId) {
+        self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
+        self.parked.notify_waiters();
+        self.work.notify_one();
+    }
+
+    /// Cancels `id` at once if it runs here.
+    pub(crate) fn cancel_running(&self, id: InstanceId, request: CancelRequest) {
+        if let Some(sender) = self
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+        {
+            sender.send_if_modified(|current| {
+                current.is_none() && {
+                    *current = Some(request);
+                    true
+                }
+            });
+        }
+    }
+
+    pub(crate) fn is_running(&self, id: InstanceId) -> bool {
+        self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(&id)
+    }
+}
+
+/// Claims runnable and due instances and drives each on its own task, at
+/// most `concurrency` at once, until the engine stops.
+async fn run_loop(inner: Arc<Inner>) {
+    let permits = Arc::new(Semaphore::new(inner.concurrency));
+    let mut drivers = JoinSet::new();
+    while !inner.is_stopping() {
+        while drivers.try_join_next().is_some() {}
+        let free = permits.available_permits();
+        let claimed = if free == 0 {
+            Vec::new()
+        } else {
+            match inner.store.claim(clock::now(), free, inner.lease).await {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::error!(%error, "claiming work failed; retrying");
+                    Vec::new()
+                }
+            }
+        };
+        let mut idle = true;
+        for stored in claimed {
+            let Some(flow) = inner.flows.get(stored.flow.as_str()).copied() else {
+                // Left claimed until its lease passes: an engine that has
+                // the flow may take it then.
+                tracing::warn!(instance = %stored.id, flow = %stored.flow, "instance of an unregistered flow skipped");
+                continue;
+            };
+            idle = false;
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let inner = inner.clone();
+            drivers.spawn(async move {
+                (flow.drive)(inner, stored).await;
+                drop(permit);
+            });
+        }
+        if idle {
+            let next = inner.store.next_wake().await.ok().flatten();
+            let sleep = next.map_or(inner.poll, |at| clock::until(at).min(inner.poll));
+            tokio::select! {
+                () = inner.work.notified() => {}
+                () = tokio::time::sleep(sleep) => {}
+            }
+        }
+    }
+    // Graceful: let every driver finish its transition and commit.
+    while drivers.join_next().await.is_some() {}
+}

@@ -1,0 +1,96 @@
+//! Where an instance is between two transitions.
+
+use crate::outcome::Cause;
+use serde::{Deserialize, Serialize};
+use std::time::SystemTime;
+
+/// Where an instance is between two transitions: the part of its state
+/// that says what runs next. Stored with the instance, so a resumed
+/// instance goes on exactly there: a retry keeps its attempt number and due
+/// time, a wait its timeout, a timer its wake-up time.
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Position<N, E> {
+    /// About to enter `node`.
+    Enter(N),
+    /// Inside task `node`: attempt `attempt` of visit `iteration` runs
+    /// next, not before `due`.
+    Retry {
+        /// The task.
+        node: N,
+        /// Which visit of the task.
+        iteration: u32,
+        /// The attempt that runs next.
+        attempt: u32,
+        /// When it may run.
+        due: SystemTime,
+    },
+    /// Parked at a `wait` until a signal for it arrives.
+    Waiting {
+        /// The wait.
+        node: N,
+        /// Which visit of the wait.
+        iteration: u32,
+        /// Since when.
+        since: SystemTime,
+        /// The user who may complete it, if it names one.
+        assignee: Option<String>,
+        /// The groups whose members may complete it.
+        groups: Vec<String>,
+        /// When the wait times out, and where it then leads.
+        deadline: Option<(SystemTime, N)>,
+    },
+    /// Parked at a `timer` until `until`; then it goes on at `next`.
+    Sleeping {
+        /// The timer.
+        node: N,
+        /// When it fires.
+        until: SystemTime,
+        /// Where it leads.
+        next: N,
+    },
+    /// Undoing completed tasks, newest first, because of `cause`; `at` is
+    /// where the instance stopped.
+    Compensating {
+        /// Where the instance stopped.
+        at: N,
+        /// Why.
+        cause: Cause<N>,
+    },
+    /// Finished at an `end`.
+    Completed {
+        /// The end.
+        end: E,
+    },
+    /// Finished by a failure or a cancellation, after compensation.
+    Stopped {
+        /// Where the instance stopped.
+        at: N,
+        /// Why.
+        cause: Cause<N>,
+    },
+}
+
+impl<N: Copy, E> Position<N, E> {
+    /// Whether the instance finished.
+    pub fn is_finished(&self) -> bool {
+        matches!(self, Position::Completed { .. } | Position::Stopped { .. })
+    }
+
+    /// Whether the instance is undoing completed tasks.
+    pub fn is_compensating(&self) -> bool {
+        matches!(self, Position::Compensating { .. })
+    }
+
+    /// The node the instance is at, if it is at one.
+    pub fn node(&self) -> Option<N> {
+        match self {
+            Position::Enter(node)
+            | Position::Retry { node, .. }
+            | Position::Waiting { node, .. }
+            | Position::Sleeping { node, .. } => Some(*node),
+            Position::Compensating { at, .. } | Position::Stopped { at, .. } => Some(*at),
+            Position::Completed { .. } => None,
+        }
+    }
+}
