@@ -142,7 +142,9 @@ pub mod __private {
     }
 
     pub use crate::exec::{BranchFuture, Settled, TaskRun};
-    pub use crate::signal::{payload_from_json, payload_to_json};
+    pub use crate::signal::{
+        EncodeFallback, EncodePayload, PayloadCodec, payload_from_json, payload_to_json,
+    };
     pub use serde_json;
 
     /// Requires a `wait`'s payload type to be serializable; spanned at the

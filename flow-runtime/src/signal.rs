@@ -62,15 +62,20 @@ pub trait Signal: Sized + Send + Sync + 'static {
     fn from_json(wait: &str, payload: serde_json::Value) -> Result<Self, SignalError>;
 }
 
-/// The signal type of a flow without waits: it has no values.
+/// The signal type of a flow written by hand without waits: it has no
+/// values. (`flow!` gives a flow without waits its own enum without
+/// variants, `<Flow>Signal`, which behaves the same; the `hand_written`
+/// example uses `NoSignal`.)
 ///
 /// ```
-/// use flow_runtime::{NoSignal, Signal};
+/// use flow_runtime::Signal;
 /// # use flow_runtime::prelude::*;
 /// # struct Nothing;
-/// # flow! { flow Nop(n: Nothing) { start -> done; end done; } }
-/// let error = NoSignal::<Nop>::from_json("anything", serde_json::json!(1)).unwrap_err();
+/// flow! { flow Nop(n: Nothing) { start -> done; end done; } }
+///
+/// let error = NopSignal::from_json("anything", serde_json::json!(1)).unwrap_err();
 /// assert!(error.is_unknown_wait());
+/// assert_eq!(error.to_string(), "flow `Nop` has no `wait anything`");
 /// ```
 pub enum NoSignal<F> {
     #[doc(hidden)]
@@ -157,7 +162,10 @@ impl fmt::Display for SignalError {
                 write!(f, "flow `{flow}` has no `wait {wait}`")
             }
             Repr::BadPayload { wait, reason } => {
-                write!(f, "the payload for `wait {wait}` is not of its type: {reason}")
+                write!(
+                    f,
+                    "the payload for `wait {wait}` is not of its type: {reason}"
+                )
             }
         }
     }
@@ -191,3 +199,61 @@ pub fn payload_from_json<T: Payload>(
 ) -> Result<T, SignalError> {
     serde_json::from_value(payload).map_err(|error| SignalError::bad_payload(wait, error))
 }
+
+/// Encodes and decodes the payload of one wait; generated signal enums call
+/// `(&&PayloadCodec::<T>::new()).encode(..)`. Method lookup picks
+/// [`EncodePayload`] when `T` is a [`Payload`], and [`EncodeFallback`]
+/// otherwise. The fallback never runs: a payload type that is not a
+/// `Payload` is reported by `__private::require_payload`, once, on the
+/// user's type, instead of once per use.
+#[doc(hidden)]
+pub struct PayloadCodec<T>(PhantomData<fn() -> T>);
+
+impl<T> PayloadCodec<T> {
+    #[doc(hidden)]
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+/// The codec of a serializable payload: see [`PayloadCodec`].
+#[doc(hidden)]
+pub trait EncodePayload<T> {
+    #[doc(hidden)]
+    fn encode(&self, wait: &str, payload: &T) -> Result<serde_json::Value, SignalError>;
+    #[doc(hidden)]
+    fn decode(&self, wait: &str, payload: serde_json::Value) -> Result<T, SignalError>;
+}
+
+impl<T: Payload> EncodePayload<T> for &PayloadCodec<T> {
+    fn encode(&self, wait: &str, payload: &T) -> Result<serde_json::Value, SignalError> {
+        payload_to_json(wait, payload)
+    }
+
+    fn decode(&self, wait: &str, payload: serde_json::Value) -> Result<T, SignalError> {
+        payload_from_json(wait, payload)
+    }
+}
+
+/// The codec of a payload that is not serializable, which is a compile
+/// error elsewhere: see [`PayloadCodec`].
+#[doc(hidden)]
+pub trait EncodeFallback<T> {
+    #[doc(hidden)]
+    fn encode(&self, wait: &str, _payload: &T) -> Result<serde_json::Value, SignalError> {
+        Err(SignalError::bad_payload(
+            wait,
+            "the payload type is not serializable",
+        ))
+    }
+    #[doc(hidden)]
+    fn decode(&self, wait: &str, _payload: serde_json::Value) -> Result<T, SignalError> {
+        Err(SignalError::bad_payload(
+            wait,
+            "the payload type is not serializable",
+        ))
+    }
+}
+
+impl<T> EncodeFallback<T> for PayloadCodec<T> {}

@@ -147,7 +147,9 @@ pub(crate) async fn drive<F: Flow>(
                 match until {
                     crate::Wake::After(delay) => tokio::time::sleep(delay).await,
                     crate::Wake::At(at) => {
-                        let delay = at.duration_since(std::time::SystemTime::now()).unwrap_or_default();
+                        let delay = at
+                            .duration_since(std::time::SystemTime::now())
+                            .unwrap_or_default();
                         tokio::time::sleep(delay).await;
                     }
                 }
