@@ -319,7 +319,9 @@ fn signal_items(def: &FlowDef) -> TokenStream {
         }
 
         const _: () = {
+            // `&&` picks the payload's codec: see `PayloadCodec`.
             #[automatically_derived]
+            #[allow(clippy::needless_borrow)]
             impl ::flow_runtime::Signal for #signal {
                 type Flow = #flow;
 

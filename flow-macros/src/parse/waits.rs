@@ -116,7 +116,12 @@ pub fn parse_wait(
             ),
         ));
     }
-    let payload: Type = input.parse()?;
+    let payload: Type = input.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            format!("expected the type of the signal's payload, like `wait {name}: Approval`"),
+        )
+    })?;
     let mut store = None;
     if input.peek(Token![=>]) {
         let arrow: Token![=>] = input.parse()?;
@@ -128,6 +133,14 @@ pub fn parse_wait(
     let mut read = Read::default();
     while peek_any_clause(input) {
         parse_wait_clause(input, &mut read, &name, true, errors)?;
+    }
+    let fork = input.fork();
+    if fork.parse::<Token![->]>().is_ok() && fork.peek(Token![match]) {
+        let match_token: Token![match] = fork.parse()?;
+        return Err(syn::Error::new(
+            match_token.span,
+            "a `wait` takes no `-> match`: it goes on at one node; store the payload with `=> place` and branch on it with an `xor` gateway",
+        ));
     }
     let edges = parse_edges(input)?;
     while peek_any_clause(input) {
@@ -193,6 +206,15 @@ pub fn parse_timer(
     } else {
         return Err(input.error(format!("expected when the timer fires: {WHEN}")));
     };
+    if input.peek(Token![=>]) {
+        let arrow: Token![=>] = input.parse()?;
+        return Err(syn::Error::new(
+            arrow.spans[0]
+                .join(arrow.spans[1])
+                .unwrap_or(arrow.spans[0]),
+            "a `timer` produces no value to store; remove `=> ..`",
+        ));
+    }
     let mut read = Read::default();
     while peek_any_clause(input) {
         parse_wait_clause(input, &mut read, &name, false, errors)?;
