@@ -143,7 +143,8 @@ pub mod __private {
 
     pub use crate::exec::{BranchFuture, Settled, TaskRun};
     pub use crate::signal::{
-        EncodeFallback, EncodePayload, PayloadCodec, payload_from_json, payload_to_json,
+        CheckDeserializable, CheckNeither, CheckPayload, CheckSerializable, EncodeFallback,
+        EncodePayload, PayloadCheck, PayloadCodec, payload_from_json, payload_to_json,
     };
     pub use serde_json;
 

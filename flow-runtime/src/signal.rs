@@ -204,7 +204,7 @@ pub fn payload_from_json<T: Payload>(
 /// `(&&PayloadCodec::<T>::new()).encode(..)`. Method lookup picks
 /// [`EncodePayload`] when `T` is a [`Payload`], and [`EncodeFallback`]
 /// otherwise. The fallback never runs: a payload type that is not a
-/// `Payload` is reported by `__private::require_payload`, once, on the
+/// `Payload` is reported by [`PayloadCheck`], once, on the
 /// user's type, instead of once per use.
 #[doc(hidden)]
 pub struct PayloadCodec<T>(PhantomData<fn() -> T>);
@@ -257,3 +257,78 @@ pub trait EncodeFallback<T> {
 }
 
 impl<T> EncodeFallback<T> for PayloadCodec<T> {}
+
+/// Checks that a wait's payload type is a [`Payload`], with one error when
+/// it is not: generated signal enums call `(&&&&PayloadCheck::<T>::new()).check()`,
+/// spanned at the user's type. `T: Payload` alone would report each missing
+/// trait (`Serialize`, `Deserialize`) as an error of its own; method lookup
+/// here picks the check that can fail on only one of them.
+#[doc(hidden)]
+pub struct PayloadCheck<T>(PhantomData<fn() -> T>);
+
+impl<T> PayloadCheck<T> {
+    #[doc(hidden)]
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+/// A payload: nothing to report.
+#[doc(hidden)]
+pub trait CheckPayload {
+    #[doc(hidden)]
+    fn check(&self) {}
+}
+
+impl<T: Payload> CheckPayload for &&&PayloadCheck<T> {}
+
+/// Serializable, not a [`Payload`]: what is missing is reported.
+#[doc(hidden)]
+pub trait CheckSerializable<T> {
+    #[doc(hidden)]
+    fn check(&self)
+    where
+        T: Payload,
+    {
+    }
+}
+
+impl<T: Serialize> CheckSerializable<T> for &&PayloadCheck<T> {}
+
+/// Deserializable, not serializable: `Serialize` is reported.
+#[doc(hidden)]
+pub trait CheckDeserializable<T> {
+    #[doc(hidden)]
+    fn check(&self)
+    where
+        T: Payload,
+    {
+    }
+}
+
+impl<T: DeserializeOwned> CheckDeserializable<T> for &PayloadCheck<T> {}
+
+/// Neither: `Serialize` is reported (the note asks for both derives).
+#[doc(hidden)]
+pub trait CheckNeither<T> {
+    #[doc(hidden)]
+    fn check(&self)
+    where
+        T: SerializablePayload,
+    {
+    }
+}
+
+impl<T> CheckNeither<T> for PayloadCheck<T> {}
+
+/// The first half of [`Payload`], for [`CheckNeither`].
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "the payload of a `wait` must implement `Serialize` and `Deserialize`",
+    label = "`{Self}` is not serializable",
+    note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`: a signal is stored until the instance takes it"
+)]
+pub trait SerializablePayload: Serialize {}
+
+impl<T: Serialize> SerializablePayload for T {}

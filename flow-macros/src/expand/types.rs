@@ -230,7 +230,7 @@ pub fn waits(def: &FlowDef) -> Vec<&WaitStmt> {
 /// The signal enum (`<Flow>Signal`, one variant per `wait` carrying its
 /// payload) and its `Signal` impl. No serde derive: the payload's own impls
 /// are used, and a payload that lacks them is reported once, on its type,
-/// by `require_payload`.
+/// by `PayloadCheck`.
 fn signal_items(def: &FlowDef) -> TokenStream {
     let TypeNames { flow, signal, .. } = TypeNames::of(def);
     let vis = &def.vis;
@@ -279,7 +279,7 @@ fn signal_items(def: &FlowDef) -> TokenStream {
         let encode = payloads.iter().map(|payload| codec(payload));
         let decode = payloads.iter().map(|payload| codec(payload));
         let required = payloads.iter().map(|payload| {
-            quote_spanned!(payload.span()=> ::flow_runtime::__private::require_payload::<#payload>();)
+            quote_spanned!(payload.span()=> (&&&&::flow_runtime::__private::PayloadCheck::<#payload>::new()).check();)
         });
         (
             quote! {
@@ -296,7 +296,10 @@ fn signal_items(def: &FlowDef) -> TokenStream {
             },
             quote! {
                 #[allow(unused_imports)]
-                use ::flow_runtime::__private::{EncodeFallback as _, EncodePayload as _};
+                use ::flow_runtime::__private::{
+                    CheckDeserializable as _, CheckNeither as _, CheckPayload as _, CheckSerializable as _,
+                    EncodeFallback as _, EncodePayload as _,
+                };
                 match #wait_param {
                     #(#names => {
                         #required
