@@ -203,7 +203,7 @@ fn reject_for(input: ParseStream, node: &Ident, errors: &mut Errors) -> syn::Res
 /// A duration in its largest exact unit: `48h`, `90m`, `1500ms`.
 pub fn duration_text(millis: u64) -> String {
     for (unit, size) in [("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
-        if millis != 0 && millis % size == 0 {
+        if millis != 0 && millis.is_multiple_of(size) {
             return format!("{}{unit}", millis / size);
         }
     }
