@@ -145,6 +145,7 @@ pub mod __private {
     pub use crate::signal::{
         CheckDeserializable, CheckNeither, CheckPayload, CheckSerializable, EncodeFallback,
         EncodePayload, PayloadCheck, PayloadCodec, payload_from_json, payload_to_json,
+        store_payload,
     };
     pub use serde_json;
 

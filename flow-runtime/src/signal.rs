@@ -332,3 +332,30 @@ impl<T> CheckNeither<T> for PayloadCheck<T> {}
 pub trait SerializablePayload: Serialize {}
 
 impl<T: Serialize> SerializablePayload for T {}
+
+/// Where a wait's `=> place` can store its payload: a place a task could
+/// store a value of that type in. Its own message names the signal.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "cannot store the signal's payload of type `{V}` in a place of type `{Self}`",
+    label = "this place has type `{Self}`",
+    note = "a wait's `=> place` stores its payload into a place of the same type, or of type `Option` of it"
+)]
+pub trait StorePayload<V> {
+    #[doc(hidden)]
+    fn store_payload(&mut self, payload: V);
+}
+
+impl<V, P: crate::step::StorePlace<V>> StorePayload<V> for P {
+    fn store_payload(&mut self, payload: V) {
+        self.store(payload);
+    }
+}
+
+/// Stores a wait's payload: `=> order.approval`. The payload comes first,
+/// as in `__private::store`, so a mismatch is reported on the place.
+#[doc(hidden)]
+#[inline(always)]
+pub fn store_payload<V, P: StorePayload<V>>(payload: V, place: &mut P) {
+    place.store_payload(payload);
+}

@@ -608,7 +608,7 @@ pub fn receive_method(
                 // Spanned at the place, so a payload that does not fit it is
                 // underlined there, as for a task's `=> place`.
                 let store =
-                    quote_spanned!(place.span()=> ::flow_runtime::__private::store(#value, &mut #place););
+                    quote_spanned!(place.span()=> ::flow_runtime::__private::store_payload(#value, &mut #place););
                 quote! {
                     #[allow(unused_mut)]
                     let mut #name = &mut *#context_param;
