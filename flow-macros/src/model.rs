@@ -300,6 +300,13 @@ fn written_edges(stmt: &Statement) -> Vec<(&Ident, EdgeKind<'_>)> {
             if let Some(timeout) = &wait.timeout {
                 edges.push((&timeout.target, EdgeKind::Timeout));
             }
+            // Reported as misplaced; followed so its target is not also
+            // unreachable.
+            edges.extend(
+                wait.misplaced_routes
+                    .iter()
+                    .map(|target| (target, EdgeKind::OnError)),
+            );
             edges
         }
         Statement::Timer(timer) => plain(&timer.edges),

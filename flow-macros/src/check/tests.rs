@@ -944,6 +944,23 @@ mod waits {
     }
 
     #[test]
+    fn a_misplaced_error_route_is_reported_once_and_followed() {
+        let source = "flow F(c: C) {
+            start -> w;
+            wait w: Answer on error -> handle -> done;
+            task handle = steps::handle(&c) -> done;
+            end done;
+        }";
+        // `handle` is not also unreachable.
+        assert_eq!(
+            check(source),
+            [
+                "3:27 `on`: a `wait` takes no `on error`: it runs no step that could fail; to go elsewhere when no signal comes, use `timeout 48h -> node`"
+            ]
+        );
+    }
+
+    #[test]
     fn wait_clauses_and_task_clauses_on_a_timer_are_reported_on_their_keyword() {
         let source = "flow F(c: C) {
             start -> t;

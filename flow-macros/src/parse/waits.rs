@@ -41,6 +41,9 @@ pub struct WaitStmt {
     /// The keywords of clauses that do not apply to a wait (`retry`, `on`,
     /// `compensate`, `backoff`), reported by `check::waits`.
     pub misplaced: Vec<Ident>,
+    /// The targets of misplaced `on error -> node` routes: graph checks
+    /// follow them, so the node they name is not also reported unreachable.
+    pub misplaced_routes: Vec<Ident>,
 }
 
 /// One of `user(EXPR)` or `group(EXPR)` after `for`.
@@ -83,6 +86,7 @@ struct Read {
     assignees: Vec<Assignee>,
     timeout: Option<WaitTimeout>,
     misplaced: Vec<Ident>,
+    misplaced_routes: Vec<Ident>,
 }
 
 /// Is the input at a clause keyword of any node (`for`, `timeout`, `retry`, ...)?
@@ -156,6 +160,7 @@ pub fn parse_wait(
         timeout: read.timeout,
         edges,
         misplaced: read.misplaced,
+        misplaced_routes: read.misplaced_routes,
     })
 }
 
@@ -271,7 +276,10 @@ fn parse_wait_clause(
     } else {
         // A task's clause (or `timeout` on a timer): read, then reported
         // by `check::waits` on its keyword.
-        clauses::parse_clause(input, &mut Clauses::default(), node, &mut Errors::new())?;
+        let mut ignored = Clauses::default();
+        clauses::parse_clause(input, &mut ignored, node, &mut Errors::new())?;
+        read.misplaced_routes
+            .extend(ignored.on_error.map(|on_error| on_error.target));
         read.misplaced.push(keyword);
     }
     Ok(())
