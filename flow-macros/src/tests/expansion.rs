@@ -142,3 +142,19 @@ fn flow_with_a_wait_and_timers() {
         }"
     ));
 }
+
+#[test]
+fn fallback_of_a_broken_flow_with_a_wait() {
+    // A wait inside a parallel branch: the error, then the skeleton, whose
+    // signal enum still has the wait's variant.
+    insta::assert_snapshot!(expand(
+        "flow Broken(order: Order) {
+            start -> fulfil;
+            and fulfil -> approve, ship;
+            wait approve: Approval => order.approval -> fulfilled;
+            task ship = steps::ship(&order) -> fulfilled;
+            join fulfilled -> done;
+            end done;
+        }"
+    ));
+}
