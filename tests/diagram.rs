@@ -4,6 +4,8 @@
 
 // The flagship example itself (its `main` unused here), so the drawings
 // are of the real flow.
+#[path = "support/approval.rs"]
+mod approval;
 #[allow(dead_code)]
 #[path = "../examples/loan_approval.rs"]
 mod loan_approval;
@@ -15,6 +17,7 @@ mod parallel;
 #[path = "support/payment.rs"]
 mod payment;
 
+use approval::PurchaseApproval;
 use flow_runtime::Flow;
 use flow_runtime::diagram;
 use order_process::{Order, OrderProcess};
@@ -48,6 +51,37 @@ fn parallel_gateways_and_sub_flow_mermaid() {
 #[test]
 fn parallel_gateways_and_sub_flow_dot() {
     insta::assert_snapshot!(parallel::FULFILMENT.dot());
+}
+
+#[test]
+fn waits_timers_and_a_timeout_mermaid() {
+    insta::assert_snapshot!(PurchaseApproval::GRAPH.mermaid());
+}
+
+#[test]
+fn waits_timers_and_a_timeout_dot() {
+    insta::assert_snapshot!(PurchaseApproval::GRAPH.dot());
+}
+
+/// What the runtime reads back from the graph to draw waits and timers.
+#[test]
+fn waits_and_timers_carry_their_payload_and_time() {
+    use flow_runtime::diagram::{Kind, Label};
+    let diagram = PurchaseApproval::GRAPH.diagram();
+    let decide = &diagram.nodes[1];
+    assert_eq!((decide.kind, decide.detail), (Kind::Wait, Some("Decision")));
+    let ship_day = &diagram.nodes[4];
+    assert_eq!(
+        (ship_day.kind, ship_day.detail),
+        (Kind::Timer, Some("at(purchase.ship_after)"))
+    );
+    assert_eq!(diagram.nodes[3].detail, Some("30m"));
+    assert!(
+        diagram
+            .edges
+            .iter()
+            .any(|edge| edge.label == Label::Timeout("48h"))
+    );
 }
 
 async fn large_order() -> flow_runtime::Path<<OrderProcess as Flow>::Node> {
@@ -122,4 +156,8 @@ fn the_rustdoc_diagram_is_the_runtime_drawing() {
         diagram::mermaid(LoanApproval::GRAPH)
     );
     assert_eq!(CreditCheck::__MERMAID, diagram::mermaid(CreditCheck::GRAPH));
+    assert_eq!(
+        PurchaseApproval::__MERMAID,
+        diagram::mermaid(PurchaseApproval::GRAPH)
+    );
 }

@@ -10,6 +10,8 @@
 mod browser;
 // The flagship example itself (its `main` unused here), so the drawings
 // are of the real flow.
+#[path = "support/approval.rs"]
+mod approval;
 #[allow(dead_code)]
 #[path = "../examples/order_process.rs"]
 mod order_process;
@@ -18,6 +20,7 @@ mod parallel;
 #[path = "support/payment.rs"]
 mod payment;
 
+use approval::PurchaseApproval;
 use browser::{Browser, html_escape};
 use flow_runtime::diagram::{self, Diagram, Kind};
 use flow_runtime::{Flow, Graph};
@@ -37,12 +40,13 @@ fn labels(diagram: &Diagram<'_>) -> Vec<String> {
             _ => None,
         };
         labels.extend(marker.map(str::to_owned));
+        labels.extend(node.detail.map(str::to_owned));
         if node.compensable {
             labels.push("◀◀ undo".to_owned());
         }
     }
     let edges = diagram.edges.iter().filter_map(|edge| edge.label.text());
-    labels.extend(edges.map(str::to_owned));
+    labels.extend(edges.map(|text| text.into_owned()));
     labels
 }
 
@@ -59,10 +63,11 @@ async fn mermaid_diagrams_render_in_chromium() {
         ..Order::default()
     };
     let run = OrderProcess::run(order).await.unwrap();
-    let graphs: [&Graph; 3] = [
+    let graphs: [&Graph; 4] = [
         OrderProcess::GRAPH,
         PaymentProcess::GRAPH,
         &parallel::FULFILMENT,
+        PurchaseApproval::GRAPH,
     ];
     let mut diagrams: Vec<String> = graphs.iter().map(|graph| graph.mermaid()).collect();
     diagrams.push(diagram::mermaid_with_path::<OrderProcess>(&run.path));
@@ -104,7 +109,7 @@ async fn mermaid_diagrams_render_in_chromium() {
 
     // The run's path is drawn: the `taken` class and the thick edges exist
     // only in the highlighted drawing.
-    assert!(svgs[3].contains("fill:#fff3c4") && svgs[3].contains("stroke:#e69500"));
+    assert!(svgs[4].contains("fill:#fff3c4") && svgs[4].contains("stroke:#e69500"));
     assert!(!svgs[0].contains("fill:#fff3c4") && !svgs[0].contains("stroke:#e69500"));
 }
 

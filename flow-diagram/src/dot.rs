@@ -1,8 +1,8 @@
 //! Graphviz DOT text.
 
 use crate::{
-    Diagram, ERROR_STROKE, Highlight, Kind, Label, TAKEN_FILL, TAKEN_STROKE, UNDO_LABEL,
-    UNDO_STROKE, id,
+    Diagram, ERROR_STROKE, EVENT_STROKE, Highlight, Kind, Label, TAKEN_FILL, TAKEN_STROKE,
+    UNDO_LABEL, UNDO_STROKE, id,
 };
 use std::fmt::Write;
 
@@ -32,7 +32,14 @@ pub(crate) fn render(diagram: &Diagram<'_>, highlight: Option<&Highlight>) -> St
                 attributes.push("shape", "diamond");
             }
             None => {
-                attributes.push_text("label", node.name);
+                let mut label = node.name.to_owned();
+                if let Some(marker) = node.kind.event_marker() {
+                    label = format!("{marker} {label}");
+                }
+                if let Some(detail) = node.detail {
+                    label = format!("{label}\n{detail}");
+                }
+                attributes.push_text("label", &label);
                 match node.kind {
                     Kind::Start => attributes.push("shape", "circle"),
                     Kind::End => {
@@ -46,6 +53,19 @@ pub(crate) fn render(diagram: &Diagram<'_>, highlight: Option<&Highlight>) -> St
                     Kind::SubFlow => {
                         attributes.push("shape", "box");
                         attributes.push("peripheries", "2");
+                    }
+                    Kind::Wait => {
+                        attributes.push("shape", "hexagon");
+                        if !taken {
+                            attributes.push("color", EVENT_STROKE);
+                        }
+                    }
+                    // A thin double ring, unlike the thick one of an `end`.
+                    Kind::Timer => {
+                        attributes.push("shape", "doublecircle");
+                        if !taken {
+                            attributes.push("color", EVENT_STROKE);
+                        }
                     }
                     _ => {
                         attributes.push("shape", "box");
@@ -85,7 +105,7 @@ pub(crate) fn render(diagram: &Diagram<'_>, highlight: Option<&Highlight>) -> St
         };
         let mut attributes = Attributes::default();
         if let Some(label) = edge.label.text() {
-            attributes.push_text("label", label);
+            attributes.push_text("label", &label);
         }
         let taken = highlight.is_some_and(|highlight| highlight.has_edge(index));
         if edge.label == Label::OnError {
@@ -94,6 +114,13 @@ pub(crate) fn render(diagram: &Diagram<'_>, highlight: Option<&Highlight>) -> St
                 attributes.push("color", ERROR_STROKE);
             }
             attributes.push("fontcolor", ERROR_STROKE);
+        }
+        if let Label::Timeout(_) = edge.label {
+            attributes.push("style", "dashed");
+            if !taken {
+                attributes.push("color", EVENT_STROKE);
+            }
+            attributes.push("fontcolor", EVENT_STROKE);
         }
         if taken {
             attributes.push("color", TAKEN_STROKE);

@@ -18,11 +18,14 @@
 //! | [`Kind::And`], [`Kind::Join`] | a diamond marked `+` (parallel gateway) |
 //! | [`Kind::Or`] | a diamond marked `○` (inclusive gateway) |
 //! | [`Kind::SubFlow`] | a subroutine box (Mermaid), a double-bordered box (DOT) |
+//! | [`Kind::Wait`] | a hexagon marked `✉` (message catch event), with its payload type |
+//! | [`Kind::Timer`] | a thin double circle marked `⏱` (timer event), with its delay |
 //! | a [compensable](Node::compensable) task | also a small dashed `◀◀ undo` box, linked by a dashed line |
 //!
 //! Conditions and match patterns label their edges, an `else` edge says
-//! `else`, and an [`on error`](Label::OnError) route is a dotted red edge
-//! labelled `on error`.
+//! `else`, an [`on error`](Label::OnError) route is a dotted red edge
+//! labelled `on error`, and a wait's [`timeout`](Label::Timeout) route a
+//! dashed blue edge labelled `timeout 48h`.
 //!
 //! ```
 //! use flow_diagram::{Diagram, Edge, Highlight, Kind, Label, Node};
@@ -66,6 +69,8 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+use std::borrow::Cow;
 
 mod dot;
 mod highlight;
@@ -231,6 +236,9 @@ pub struct Node<'a> {
     /// Whether the task has a compensation (`compensate`), drawn as a small
     /// "undo" node linked to it.
     pub compensable: bool,
+    /// A second line under the name: a wait's payload type (`Approval`), a
+    /// timer's delay (`30m`) or deadline (`at(order.ship_after)`).
+    pub detail: Option<&'a str>,
 }
 
 impl<'a> Node<'a> {
@@ -247,7 +255,21 @@ impl<'a> Node<'a> {
             name,
             kind,
             compensable: false,
+            detail: None,
         }
+    }
+
+    /// The same node, with a second line under its name.
+    ///
+    /// ```
+    /// use flow_diagram::{Kind, Node};
+    ///
+    /// let wait = Node::new("approve", Kind::Wait).with_detail("Approval");
+    /// assert_eq!(wait.detail, Some("Approval"));
+    /// ```
+    pub const fn with_detail(mut self, detail: &'a str) -> Self {
+        self.detail = Some(detail);
+        self
     }
 
     /// The same node, with a compensation.
@@ -265,8 +287,7 @@ impl<'a> Node<'a> {
 
 /// What a node is.
 ///
-/// More kinds will come (a `wait` for a signal, a `timer`); a `match` on
-/// this enum needs a `_` arm.
+/// More kinds may come; a `match` on this enum needs a `_` arm.
 ///
 /// ```
 /// use flow_diagram::Kind;
@@ -293,6 +314,12 @@ pub enum Kind {
     Join,
     /// Runs another flow: a subroutine box.
     SubFlow,
+    /// Parks until a signal arrives (`wait`): a hexagon marked `✉`, the
+    /// BPMN message catch event.
+    Wait,
+    /// Parks until a time (`timer`): a thin double circle marked `⏱`, the
+    /// BPMN timer event.
+    Timer,
 }
 
 /// One edge of a [`Diagram`], between node indices.
@@ -333,7 +360,7 @@ impl<'a> Edge<'a> {
 /// use flow_diagram::Label;
 ///
 /// let arm = Label::Match("Stock::Out(n) if *n > 3");
-/// assert_eq!(arm.text(), Some("Stock::Out(n) if *n > 3"));
+/// assert_eq!(arm.text().as_deref(), Some("Stock::Out(n) if *n > 3"));
 /// assert_eq!(Label::Next.text(), None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -351,6 +378,9 @@ pub enum Label<'a> {
     Match(&'a str),
     /// A task's error route: dotted, red, labelled `on error`.
     OnError,
+    /// A wait's timeout route, with the timeout as written (`48h`): dashed,
+    /// blue, labelled `timeout 48h`.
+    Timeout(&'a str),
 }
 
 impl<'a> Label<'a> {
@@ -359,17 +389,19 @@ impl<'a> Label<'a> {
     /// ```
     /// use flow_diagram::Label;
     ///
-    /// assert_eq!(Label::Else.text(), Some("else"));
-    /// assert_eq!(Label::OnError.text(), Some("on error"));
-    /// assert_eq!(Label::When("ready").text(), Some("ready"));
+    /// assert_eq!(Label::Else.text().as_deref(), Some("else"));
+    /// assert_eq!(Label::OnError.text().as_deref(), Some("on error"));
+    /// assert_eq!(Label::When("ready").text().as_deref(), Some("ready"));
+    /// assert_eq!(Label::Timeout("48h").text().as_deref(), Some("timeout 48h"));
     /// assert_eq!(Label::Branch.text(), None);
     /// ```
-    pub const fn text(&self) -> Option<&'a str> {
+    pub fn text(&self) -> Option<Cow<'a, str>> {
         match *self {
             Label::Next | Label::Branch => None,
-            Label::When(text) | Label::Match(text) => Some(text),
-            Label::Else => Some("else"),
-            Label::OnError => Some("on error"),
+            Label::When(text) | Label::Match(text) => Some(Cow::Borrowed(text)),
+            Label::Else => Some(Cow::Borrowed("else")),
+            Label::OnError => Some(Cow::Borrowed("on error")),
+            Label::Timeout(after) => Some(Cow::Owned(format!("timeout {after}"))),
         }
     }
 }
@@ -381,7 +413,16 @@ impl Kind {
             Kind::Xor => Some("×"),
             Kind::And | Kind::Join => Some("+"),
             Kind::Or => Some("○"),
-            Kind::Start | Kind::End | Kind::Task | Kind::SubFlow => None,
+            Kind::Start | Kind::End | Kind::Task | Kind::SubFlow | Kind::Wait | Kind::Timer => None,
+        }
+    }
+
+    /// The BPMN event marker drawn before a wait's or a timer's name.
+    const fn event_marker(self) -> Option<&'static str> {
+        match self {
+            Kind::Wait => Some("✉"),
+            Kind::Timer => Some("⏱"),
+            _ => None,
         }
     }
 }
@@ -397,3 +438,5 @@ const TAKEN_FILL: &str = "#fff3c4";
 const ERROR_STROKE: &str = "#c62828";
 /// The colour of compensation links and undo nodes.
 const UNDO_STROKE: &str = "#757575";
+/// The colour of waits, timers and timeout edges.
+const EVENT_STROKE: &str = "#1565c0";

@@ -1,8 +1,8 @@
 //! Mermaid `flowchart` text.
 
 use crate::{
-    Diagram, ERROR_STROKE, Highlight, Kind, Label, TAKEN_FILL, TAKEN_STROKE, UNDO_LABEL,
-    UNDO_STROKE, id,
+    Diagram, ERROR_STROKE, EVENT_STROKE, Highlight, Kind, Label, TAKEN_FILL, TAKEN_STROKE,
+    UNDO_LABEL, UNDO_STROKE, id,
 };
 use std::fmt::Write;
 
@@ -23,14 +23,21 @@ pub(crate) fn render(diagram: &Diagram<'_>, highlight: Option<&Highlight>) -> St
     let mut classes = Classes::default();
     for (index, node) in diagram.nodes.iter().enumerate() {
         let id = &ids[index];
-        let label = text(node.name);
+        let mut label = text(node.name);
+        if let Some(marker) = node.kind.event_marker() {
+            label = format!("{marker} {label}");
+        }
+        if let Some(detail) = node.detail {
+            label = format!("{label}<br/>{}", text(detail));
+        }
         let _ = match node.kind.gateway_marker() {
             Some(marker) => writeln!(out, "    {id}{{\"{marker}<br/>{label}\"}}"),
             None => {
                 let (open, close) = match node.kind {
                     Kind::Start => ("((", "))"),
-                    Kind::End => ("(((", ")))"),
+                    Kind::End | Kind::Timer => ("(((", ")))"),
                     Kind::SubFlow => ("[[", "]]"),
+                    Kind::Wait => ("{{", "}}"),
                     _ => ("(", ")"),
                 };
                 writeln!(out, "    {id}{open}\"{label}\"{close}")
@@ -39,6 +46,8 @@ pub(crate) fn render(diagram: &Diagram<'_>, highlight: Option<&Highlight>) -> St
         match node.kind {
             Kind::Start => classes.start.push(id.clone()),
             Kind::End => classes.end.push(id.clone()),
+            Kind::Wait => classes.wait.push(id.clone()),
+            Kind::Timer => classes.timer.push(id.clone()),
             _ => {}
         }
         if node.compensable {
@@ -60,17 +69,20 @@ pub(crate) fn render(diagram: &Diagram<'_>, highlight: Option<&Highlight>) -> St
             continue;
         };
         let arrow = match edge.label {
-            Label::OnError => "-.->",
+            Label::OnError | Label::Timeout(_) => "-.->",
             _ => "-->",
         };
         let _ = match edge.label.text() {
-            Some(label) => writeln!(out, "    {from} {arrow}|\"{}\"| {to}", text(label)),
+            Some(label) => writeln!(out, "    {from} {arrow}|\"{}\"| {to}", text(&label)),
             None => writeln!(out, "    {from} {arrow} {to}"),
         };
         let taken = highlight.is_some_and(|highlight| highlight.has_edge(index));
         let style = match (taken, edge.label) {
             (true, _) => Some(format!("stroke:{TAKEN_STROKE},stroke-width:3px")),
             (false, Label::OnError) => Some(format!("stroke:{ERROR_STROKE}")),
+            (false, Label::Timeout(_)) => {
+                Some(format!("stroke:{EVENT_STROKE},stroke-dasharray:6 4"))
+            }
             (false, _) => None,
         };
         if let Some(style) = style {
@@ -96,6 +108,8 @@ pub(crate) fn render(diagram: &Diagram<'_>, highlight: Option<&Highlight>) -> St
 struct Classes {
     start: Vec<String>,
     end: Vec<String>,
+    wait: Vec<String>,
+    timer: Vec<String>,
     undo: Vec<String>,
     taken: Vec<String>,
 }
@@ -113,6 +127,16 @@ impl Classes {
                 "endEvent",
                 format!("stroke:{END_STROKE},stroke-width:4px"),
                 &self.end,
+            ),
+            (
+                "waitEvent",
+                format!("stroke:{EVENT_STROKE},stroke-width:2px"),
+                &self.wait,
+            ),
+            (
+                "timerEvent",
+                format!("stroke:{EVENT_STROKE},stroke-width:1px"),
+                &self.timer,
             ),
             (
                 "undo",

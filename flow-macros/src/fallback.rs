@@ -1,7 +1,9 @@
 //! What is emitted next to the errors when a flow is broken: the flow's
-//! types with whatever nodes could be read, and an empty graph. Code that
-//! uses the flow (`OrderProcess::run(..)`, `OrderProcessEnd::Done`) then
-//! still resolves, and the user sees the flow's errors, not a cascade.
+//! types with whatever nodes could be read, the signal enum with the waits
+//! that parsed (rustc still checks their payload types), and an empty graph.
+//! Code that uses the flow (`OrderProcess::run(..)`, `OrderProcessEnd::Done`,
+//! `OrderProcessSignal::ManualApproval(..)`) then still resolves, and the
+//! user sees the flow's errors, not a cascade.
 
 use crate::expand::types::{self, Variant};
 use crate::expand::variant_ident;

@@ -38,6 +38,10 @@ pub enum NodeKind {
     /// `and`: a parallel split.
     And,
     Join,
+    /// `wait`: parks until a signal arrives (or its timeout).
+    Wait,
+    /// `timer`: parks until a time.
+    Timer,
 }
 
 impl NodeKind {
@@ -52,12 +56,25 @@ impl NodeKind {
             NodeKind::Or => "or",
             NodeKind::And => "and",
             NodeKind::Join => "join",
+            NodeKind::Wait => "wait",
+            NodeKind::Timer => "timer",
         }
     }
 
     /// Does the node run a call (a step or a sub-flow)?
     pub fn is_task(self) -> bool {
         matches!(self, NodeKind::Task | NodeKind::SubFlow)
+    }
+
+    /// Does the node park the instance (a `wait` or a `timer`)?
+    pub fn parks(self) -> bool {
+        matches!(self, NodeKind::Wait | NodeKind::Timer)
+    }
+
+    /// Does the node go on along exactly one plain edge (`-> next`), or a
+    /// task's `-> match`?
+    pub fn has_one_successor(self) -> bool {
+        self.is_task() || self.parks() || self == NodeKind::Join
     }
 
     /// Does the node open a region of concurrent branches?
@@ -94,6 +111,8 @@ pub enum EdgeKind<'a> {
     Arm(&'a MatchArm),
     /// A task's `on error -> handler` route.
     OnError,
+    /// A wait's `timeout 48h -> escalate` route.
+    Timeout,
 }
 
 impl EdgeKind<'_> {
@@ -106,6 +125,7 @@ impl EdgeKind<'_> {
             EdgeKind::Else => "else",
             EdgeKind::Arm(_) => "arm",
             EdgeKind::OnError => "error",
+            EdgeKind::Timeout => "timeout",
         }
     }
 }
@@ -185,6 +205,24 @@ impl<'a> Model<'a> {
         self.out_edges(node).any(|edge| edge.to.is_none())
     }
 
+    /// Does `node` lack the plain successor it needs (`-> next`, or a
+    /// task's `-> match`)? `successors` reports it; other passes treat the
+    /// node as able to finish, so the mistake is reported once.
+    pub fn lacks_successor(&self, node: usize) -> bool {
+        self.nodes[node].kind.has_one_successor()
+            && !self
+                .out_edges(node)
+                .any(|edge| matches!(edge.kind, EdgeKind::Next | EdgeKind::Arm(_)))
+    }
+
+    /// The node a plain `-> next` edge out of `node` leads to: the first
+    /// one, resolved.
+    pub fn next_of(&self, node: usize) -> Option<usize> {
+        self.out_edges(node)
+            .find(|edge| matches!(edge.kind, EdgeKind::Next))
+            .and_then(|edge| edge.to)
+    }
+
     /// Is `name` the name of a statement that failed to parse? Edges to it
     /// are not reported again.
     pub fn is_broken(&self, name: &Ident) -> bool {
@@ -224,6 +262,8 @@ fn kind_of(stmt: &Statement) -> NodeKind {
         Statement::Or(_) => NodeKind::Or,
         Statement::And(_) => NodeKind::And,
         Statement::Join(_) => NodeKind::Join,
+        Statement::Wait(_) => NodeKind::Wait,
+        Statement::Timer(_) => NodeKind::Timer,
     }
 }
 
@@ -255,6 +295,21 @@ fn written_edges(stmt: &Statement) -> Vec<(&Ident, EdgeKind<'_>)> {
             }
             edges
         }
+        Statement::Wait(wait) => {
+            let mut edges = plain(&wait.edges);
+            if let Some(timeout) = &wait.timeout {
+                edges.push((&timeout.target, EdgeKind::Timeout));
+            }
+            // Reported as misplaced; followed so its target is not also
+            // unreachable.
+            edges.extend(
+                wait.misplaced_routes
+                    .iter()
+                    .map(|target| (target, EdgeKind::OnError)),
+            );
+            edges
+        }
+        Statement::Timer(timer) => plain(&timer.edges),
         Statement::Xor(gateway) | Statement::Or(gateway) => gateway
             .branches
             .iter()

@@ -40,7 +40,7 @@
 //! draws.
 
 use crate::flow::{Flow, NodeId};
-use crate::graph::{EdgeLabel, Graph, NodeKind};
+use crate::graph::{EdgeLabel, Graph, NodeInfo, NodeKind};
 use crate::history::Path;
 
 pub use flow_diagram::{Diagram, Edge, Highlight, Kind, Label, Node};
@@ -220,17 +220,32 @@ impl Graph {
     /// ```
     pub fn diagram(&self) -> Diagram<'static> {
         let nodes = self.nodes().iter().map(|info| {
-            let node = Node::new(info.name(), kind(info.kind()));
+            let mut node = Node::new(info.name(), kind(info.kind()));
+            let detail = match info.kind() {
+                NodeKind::Wait => info.payload(),
+                NodeKind::Timer => info.time(),
+                _ => None,
+            };
+            if let Some(detail) = detail {
+                node = node.with_detail(detail);
+            }
             if info.compensation().is_some() {
                 node.compensable()
             } else {
                 node
             }
         });
-        let edges = self
-            .edges()
-            .iter()
-            .map(|info| Edge::new(info.from(), info.to(), label(info.label())));
+        let edges = self.edges().iter().map(|info| {
+            let label = match info.label() {
+                // The timeout as the wait's node holds it.
+                EdgeLabel::Timeout => {
+                    let after = self.nodes().get(info.from()).and_then(NodeInfo::time);
+                    Label::Timeout(after.unwrap_or(""))
+                }
+                other => label(other),
+            };
+            Edge::new(info.from(), info.to(), label)
+        });
         Diagram::new(self.name(), nodes.collect(), edges.collect())
     }
 }
@@ -245,8 +260,8 @@ const fn kind(kind: NodeKind) -> Kind {
         NodeKind::Or => Kind::Or,
         NodeKind::Join => Kind::Join,
         NodeKind::SubFlow => Kind::SubFlow,
-        // Placeholder until flow-diagram draws waits and timers.
-        NodeKind::Wait | NodeKind::Timer => Kind::Task,
+        NodeKind::Wait => Kind::Wait,
+        NodeKind::Timer => Kind::Timer,
     }
 }
 
@@ -258,6 +273,7 @@ const fn label(label: EdgeLabel) -> Label<'static> {
         EdgeLabel::Else => Label::Else,
         EdgeLabel::Match(pattern) => Label::Match(pattern),
         EdgeLabel::OnError => Label::OnError,
-        EdgeLabel::Timeout => Label::OnError,
+        // Drawn with the wait's timeout by `Graph::diagram`.
+        EdgeLabel::Timeout => Label::Timeout(""),
     }
 }

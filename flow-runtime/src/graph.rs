@@ -76,9 +76,11 @@ impl Graph {
         self.edges
     }
 
-    /// A stable hash of the graph's shape: node names and kinds, and edges
-    /// with their kinds. Conditions, doc comments and line numbers do not
-    /// change it; adding, removing, renaming or rewiring a node does. It is
+    /// A stable hash of the graph's shape: node names and kinds, which tasks
+    /// are compensable, waits' payload types, timers' and timeouts'
+    /// durations, and edges with their kinds. Conditions, doc comments and
+    /// line numbers do not change it; adding, removing, renaming or rewiring
+    /// a node does. It is
     /// FNV-1a over a canonical text, so it is the same on every compiler,
     /// platform and build.
     pub const fn hash(&self) -> u64 {
@@ -140,6 +142,8 @@ pub struct NodeInfo {
     doc: &'static str,
     policy: Policy,
     compensation: Option<Policy>,
+    payload: Option<&'static str>,
+    time: Option<&'static str>,
 }
 
 impl NodeInfo {
@@ -153,7 +157,43 @@ impl NodeInfo {
             doc,
             policy: Policy::new(),
             compensation: None,
+            payload: None,
+            time: None,
         }
+    }
+
+    /// A `wait`'s payload type, as written (`Approval`).
+    ///
+    /// ```
+    /// use flow_runtime::{NodeInfo, NodeKind};
+    ///
+    /// let wait = NodeInfo::new("approve", NodeKind::Wait, 3, "")
+    ///     .with_payload("Approval")
+    ///     .with_time("48h");
+    /// assert_eq!(wait.payload(), Some("Approval"));
+    /// assert_eq!(wait.time(), Some("48h"));
+    /// ```
+    pub const fn with_payload(mut self, payload: &'static str) -> Self {
+        self.payload = Some(payload);
+        self
+    }
+
+    /// When a `timer` fires (`30m`, `at(order.ship_after)`) or a `wait`
+    /// times out (`48h`), as written.
+    pub const fn with_time(mut self, time: &'static str) -> Self {
+        self.time = Some(time);
+        self
+    }
+
+    /// A `wait`'s payload type, as written; `None` for other nodes.
+    pub const fn payload(&self) -> Option<&'static str> {
+        self.payload
+    }
+
+    /// When a `timer` fires or a `wait` times out, as written; `None` for
+    /// other nodes and for a wait without `timeout`.
+    pub const fn time(&self) -> Option<&'static str> {
+        self.time
     }
 
     /// The task's `retry` and `timeout`.

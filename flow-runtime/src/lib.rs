@@ -151,7 +151,11 @@ pub mod __private {
     }
 
     pub use crate::exec::{BranchFuture, Settled, TaskRun};
-    pub use crate::signal::{payload_from_json, payload_to_json};
+    pub use crate::signal::{
+        CheckDeserializable, CheckNeither, CheckPayload, CheckSerializable, EncodeFallback,
+        EncodePayload, PayloadCheck, PayloadCodec, payload_from_json, payload_to_json,
+        store_payload,
+    };
     pub use serde_json;
 
     /// Requires a `wait`'s payload type to be serializable; spanned at the

@@ -62,15 +62,20 @@ pub trait Signal: Sized + Send + Sync + 'static {
     fn from_json(wait: &str, payload: serde_json::Value) -> Result<Self, SignalError>;
 }
 
-/// The signal type of a flow without waits: it has no values.
+/// The signal type of a flow written by hand without waits: it has no
+/// values. (`flow!` gives a flow without waits its own enum without
+/// variants, `<Flow>Signal`, which behaves the same; the `hand_written`
+/// example uses `NoSignal`.)
 ///
 /// ```
-/// use flow_runtime::{NoSignal, Signal};
+/// use flow_runtime::Signal;
 /// # use flow_runtime::prelude::*;
 /// # struct Nothing;
-/// # flow! { flow Nop(n: Nothing) { start -> done; end done; } }
-/// let error = NoSignal::<Nop>::from_json("anything", serde_json::json!(1)).unwrap_err();
+/// flow! { flow Nop(n: Nothing) { start -> done; end done; } }
+///
+/// let error = NopSignal::from_json("anything", serde_json::json!(1)).unwrap_err();
 /// assert!(error.is_unknown_wait());
+/// assert_eq!(error.to_string(), "flow `Nop` has no `wait anything`");
 /// ```
 pub enum NoSignal<F> {
     #[doc(hidden)]
@@ -157,7 +162,10 @@ impl fmt::Display for SignalError {
                 write!(f, "flow `{flow}` has no `wait {wait}`")
             }
             Repr::BadPayload { wait, reason } => {
-                write!(f, "the payload for `wait {wait}` is not of its type: {reason}")
+                write!(
+                    f,
+                    "the payload for `wait {wait}` is not of its type: {reason}"
+                )
             }
         }
     }
@@ -190,4 +198,164 @@ pub fn payload_from_json<T: Payload>(
     payload: serde_json::Value,
 ) -> Result<T, SignalError> {
     serde_json::from_value(payload).map_err(|error| SignalError::bad_payload(wait, error))
+}
+
+/// Encodes and decodes the payload of one wait; generated signal enums call
+/// `(&&PayloadCodec::<T>::new()).encode(..)`. Method lookup picks
+/// [`EncodePayload`] when `T` is a [`Payload`], and [`EncodeFallback`]
+/// otherwise. The fallback never runs: a payload type that is not a
+/// `Payload` is reported by [`PayloadCheck`], once, on the
+/// user's type, instead of once per use.
+#[doc(hidden)]
+pub struct PayloadCodec<T>(PhantomData<fn() -> T>);
+
+impl<T> PayloadCodec<T> {
+    #[doc(hidden)]
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+/// The codec of a serializable payload: see [`PayloadCodec`].
+#[doc(hidden)]
+pub trait EncodePayload<T> {
+    #[doc(hidden)]
+    fn encode(&self, wait: &str, payload: &T) -> Result<serde_json::Value, SignalError>;
+    #[doc(hidden)]
+    fn decode(&self, wait: &str, payload: serde_json::Value) -> Result<T, SignalError>;
+}
+
+impl<T: Payload> EncodePayload<T> for &PayloadCodec<T> {
+    fn encode(&self, wait: &str, payload: &T) -> Result<serde_json::Value, SignalError> {
+        payload_to_json(wait, payload)
+    }
+
+    fn decode(&self, wait: &str, payload: serde_json::Value) -> Result<T, SignalError> {
+        payload_from_json(wait, payload)
+    }
+}
+
+/// The codec of a payload that is not serializable, which is a compile
+/// error elsewhere: see [`PayloadCodec`].
+#[doc(hidden)]
+pub trait EncodeFallback<T> {
+    #[doc(hidden)]
+    fn encode(&self, wait: &str, _payload: &T) -> Result<serde_json::Value, SignalError> {
+        Err(SignalError::bad_payload(
+            wait,
+            "the payload type is not serializable",
+        ))
+    }
+    #[doc(hidden)]
+    fn decode(&self, wait: &str, _payload: serde_json::Value) -> Result<T, SignalError> {
+        Err(SignalError::bad_payload(
+            wait,
+            "the payload type is not serializable",
+        ))
+    }
+}
+
+impl<T> EncodeFallback<T> for PayloadCodec<T> {}
+
+/// Checks that a wait's payload type is a [`Payload`], with one error when
+/// it is not: generated signal enums call `(&&&&PayloadCheck::<T>::new()).check()`,
+/// spanned at the user's type. `T: Payload` alone would report each missing
+/// trait (`Serialize`, `Deserialize`) as an error of its own; method lookup
+/// here picks the check that can fail on only one of them.
+#[doc(hidden)]
+pub struct PayloadCheck<T>(PhantomData<fn() -> T>);
+
+impl<T> PayloadCheck<T> {
+    #[doc(hidden)]
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+/// A payload: nothing to report.
+#[doc(hidden)]
+pub trait CheckPayload {
+    #[doc(hidden)]
+    fn check(&self) {}
+}
+
+impl<T: Payload> CheckPayload for &&&PayloadCheck<T> {}
+
+/// Serializable, not a [`Payload`]: what is missing is reported.
+#[doc(hidden)]
+pub trait CheckSerializable<T> {
+    #[doc(hidden)]
+    fn check(&self)
+    where
+        T: Payload,
+    {
+    }
+}
+
+impl<T: Serialize> CheckSerializable<T> for &&PayloadCheck<T> {}
+
+/// Deserializable, not serializable: `Serialize` is reported.
+#[doc(hidden)]
+pub trait CheckDeserializable<T> {
+    #[doc(hidden)]
+    fn check(&self)
+    where
+        T: Payload,
+    {
+    }
+}
+
+impl<T: DeserializeOwned> CheckDeserializable<T> for &PayloadCheck<T> {}
+
+/// Neither: `Serialize` is reported (the note asks for both derives).
+#[doc(hidden)]
+pub trait CheckNeither<T> {
+    #[doc(hidden)]
+    fn check(&self)
+    where
+        T: SerializablePayload,
+    {
+    }
+}
+
+impl<T> CheckNeither<T> for PayloadCheck<T> {}
+
+/// The first half of [`Payload`], for [`CheckNeither`].
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "the payload of a `wait` must implement `Serialize` and `Deserialize`",
+    label = "`{Self}` is not serializable",
+    note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`: a signal is stored until the instance takes it"
+)]
+pub trait SerializablePayload: Serialize {}
+
+impl<T: Serialize> SerializablePayload for T {}
+
+/// Where a wait's `=> place` can store its payload: a place a task could
+/// store a value of that type in. Its own message names the signal.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "cannot store the signal's payload of type `{V}` in a place of type `{Self}`",
+    label = "this place has type `{Self}`",
+    note = "a wait's `=> place` stores its payload into a place of the same type, or of type `Option` of it"
+)]
+pub trait StorePayload<V> {
+    #[doc(hidden)]
+    fn store_payload(&mut self, payload: V);
+}
+
+impl<V, P: crate::step::StorePlace<V>> StorePayload<V> for P {
+    fn store_payload(&mut self, payload: V) {
+        self.store(payload);
+    }
+}
+
+/// Stores a wait's payload: `=> order.approval`. The payload comes first,
+/// as in `__private::store`, so a mismatch is reported on the place.
+#[doc(hidden)]
+#[inline(always)]
+pub fn store_payload<V, P: StorePayload<V>>(payload: V, place: &mut P) {
+    place.store_payload(payload);
 }

@@ -14,6 +14,7 @@ mod soundness;
 mod start;
 mod successors;
 mod termination;
+mod waits;
 
 #[cfg(test)]
 mod tests;
@@ -32,6 +33,10 @@ pub fn check(model: &Model, errors: &mut Errors) {
     names::distinct_variants(model, errors);
     successors::one_successor_per_task(model, errors);
     gateways::xor_has_else_last(model, errors);
+    waits::durations_are_positive(model, errors);
+    waits::clauses_fit_the_node(model, errors);
+    waits::at_most_one_user(model, errors);
+    waits::not_in_a_branch(model, errors);
     reachability::reachable_from_start(model, errors);
     termination::every_node_reaches_an_end(model, errors);
     soundness::regions_are_sound(model, errors);

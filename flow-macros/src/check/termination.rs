@@ -9,8 +9,8 @@ use std::collections::VecDeque;
 /// from which no path reaches an `end` is reported once, at the loop that
 /// traps it (the first of the loop's nodes in source order), naming the loop.
 ///
-/// A node with no way out at all (a task without a successor) is already
-/// reported by `successors`; a node with a misspelt target by `names`; a node
+/// A node with no way out at all (a task without a successor, or a wait with
+/// only its `timeout` route) is already reported by `successors`; a node with a misspelt target by `names`; a node
 /// leading back into `start` by `start`. All count as able to finish here, so
 /// a mistake is never reported twice.
 pub fn every_node_reaches_an_end(model: &Model, errors: &mut Errors) {
@@ -73,6 +73,7 @@ fn can_finish(model: &Model) -> Vec<bool> {
             model.nodes[n].kind == NodeKind::End
                 || model.has_unresolved_edge(n)
                 || model.successors(n).next().is_none()
+                || model.lacks_successor(n)
                 || leads_into_start(model, n)
         })
         .collect();

@@ -3,7 +3,7 @@
 //! `Flow::GRAPH` holds, so it is the drawing `flow_runtime::diagram::mermaid`
 //! makes of the graph at run time (a test in `tests/diagram.rs` checks it).
 
-use super::graph::{arm_text, source_text};
+use super::graph::{arm_text, source_text, wait_time};
 use crate::model::{EdgeKind, Model, NodeKind, name_key};
 use crate::parse::Statement;
 use flow_diagram::{Diagram, Edge, Kind, Label, Node};
@@ -16,16 +16,35 @@ pub fn mermaid(model: &Model) -> String {
         .map(|edge| match edge.kind {
             EdgeKind::When(condition) => Some(source_text(condition)),
             EdgeKind::Arm(arm) => Some(arm_text(arm)),
+            EdgeKind::Timeout => wait_time(model.nodes[edge.from].stmt),
             _ => None,
         })
         .collect();
-    let nodes = model.nodes.iter().zip(&names).map(|(node, name)| {
-        let drawn = Node::new(name, kind(node.kind));
-        match node.stmt {
-            Statement::Task(task) if task.clauses.compensate.is_some() => drawn.compensable(),
-            _ => drawn,
-        }
-    });
+    // What the graph's `NodeInfo` holds: a wait's payload, a timer's time.
+    let details: Vec<Option<String>> = model
+        .nodes
+        .iter()
+        .map(|node| match node.stmt {
+            Statement::Wait(wait) => Some(source_text(&wait.payload)),
+            Statement::Timer(_) => wait_time(node.stmt),
+            _ => None,
+        })
+        .collect();
+    let nodes = model
+        .nodes
+        .iter()
+        .zip(&names)
+        .zip(&details)
+        .map(|((node, name), detail)| {
+            let mut drawn = Node::new(name, kind(node.kind));
+            if let Some(detail) = detail {
+                drawn = drawn.with_detail(detail);
+            }
+            match node.stmt {
+                Statement::Task(task) if task.clauses.compensate.is_some() => drawn.compensable(),
+                _ => drawn,
+            }
+        });
     let edges = model.edges.iter().zip(&labels).filter_map(|(edge, text)| {
         let text = text.as_deref().unwrap_or_default();
         let label = match edge.kind {
@@ -35,6 +54,7 @@ pub fn mermaid(model: &Model) -> String {
             EdgeKind::Else => Label::Else,
             EdgeKind::Arm(_) => Label::Match(text),
             EdgeKind::OnError => Label::OnError,
+            EdgeKind::Timeout => Label::Timeout(text),
         };
         Some(Edge::new(edge.from, edge.to?, label))
     });
@@ -52,5 +72,7 @@ fn kind(kind: NodeKind) -> Kind {
         NodeKind::Or => Kind::Or,
         NodeKind::And => Kind::And,
         NodeKind::Join => Kind::Join,
+        NodeKind::Wait => Kind::Wait,
+        NodeKind::Timer => Kind::Timer,
     }
 }

@@ -1,7 +1,7 @@
 //! The static graph (`Flow::GRAPH`), its shape hash, and the generated docs.
 
 use crate::model::{EdgeKind, Model, NodeKind};
-use crate::parse::{Backoff, Duration, MatchArm, Policy, Statement};
+use crate::parse::{Backoff, Duration, MatchArm, Policy, Statement, TimerWake, duration_text};
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::Attribute;
@@ -28,6 +28,15 @@ pub fn graph(model: &Model) -> TokenStream {
                 });
                 quote!(#with_policy #compensation)
             }
+            Statement::Wait(wait) => {
+                let payload = source_text(&wait.payload);
+                let time = wait_time(node.stmt).map(|time| quote!(.with_time(#time)));
+                quote!(.with_payload(#payload) #time)
+            }
+            Statement::Timer(_) => {
+                let time = wait_time(node.stmt);
+                quote!(.with_time(#time))
+            }
             _ => TokenStream::new(),
         };
         quote!(::flow_runtime::NodeInfo::new(#name, #kind, #line, #doc) #policies)
@@ -52,6 +61,8 @@ fn kind_tokens(kind: NodeKind) -> TokenStream {
         NodeKind::Or => quote!(::flow_runtime::NodeKind::Or),
         NodeKind::And => quote!(::flow_runtime::NodeKind::And),
         NodeKind::Join => quote!(::flow_runtime::NodeKind::Join),
+        NodeKind::Wait => quote!(::flow_runtime::NodeKind::Wait),
+        NodeKind::Timer => quote!(::flow_runtime::NodeKind::Timer),
     }
 }
 
@@ -69,6 +80,23 @@ fn label_tokens(kind: EdgeKind) -> TokenStream {
             quote!(::flow_runtime::EdgeLabel::Match(#text))
         }
         EdgeKind::OnError => quote!(::flow_runtime::EdgeLabel::OnError),
+        EdgeKind::Timeout => quote!(::flow_runtime::EdgeLabel::Timeout),
+    }
+}
+
+/// When a timer fires or a wait times out, as `NodeInfo::time` holds it:
+/// `30m`, `at(order.ship_after)`, a wait's `48h`.
+pub fn wait_time(stmt: &Statement) -> Option<String> {
+    match stmt {
+        Statement::Wait(wait) => wait
+            .timeout
+            .as_ref()
+            .map(|timeout| duration_text(timeout.after.millis)),
+        Statement::Timer(timer) => Some(match &timer.wake {
+            TimerWake::After(delay) => duration_text(delay.millis),
+            TimerWake::At(deadline) => format!("at({})", source_text(deadline)),
+        }),
+        _ => None,
     }
 }
 
@@ -180,16 +208,36 @@ pub fn doc_text(attrs: &[Attribute]) -> String {
 }
 
 /// FNV-1a (64-bit) over a canonical text of the graph's shape: node kinds and
-/// names, then edges by index with their kind. Stable across compilers and
-/// platforms, unlike `std::hash`.
+/// names (with a task's `compensate`, a wait's payload type as its tokens
+/// print and its timeout, a timer's delay), then edges by index with their
+/// kind. Stable across compilers and platforms, unlike `std::hash`. A
+/// deadline's expression (`at(..)`), like a condition, does not count.
 pub fn shape_hash(model: &Model) -> u64 {
     let mut text = String::new();
     for node in &model.nodes {
         text.push_str(&format!(
-            "{} {};",
+            "{} {}",
             node.kind.keyword(),
             crate::model::name_key(node.name)
         ));
+        match node.stmt {
+            Statement::Task(task) if task.clauses.compensate.is_some() => {
+                text.push_str(" compensate");
+            }
+            Statement::Wait(wait) => {
+                let payload = wait.payload.to_token_stream().to_string();
+                text.push_str(&format!(": {payload}"));
+                if let Some(timeout) = &wait.timeout {
+                    text.push_str(&format!(" timeout {}ms", timeout.after.millis));
+                }
+            }
+            Statement::Timer(timer) => match &timer.wake {
+                TimerWake::After(delay) => text.push_str(&format!(" = {}ms", delay.millis)),
+                TimerWake::At(_) => text.push_str(" = at"),
+            },
+            _ => {}
+        }
+        text.push(';');
     }
     for edge in &model.edges {
         let kind = edge.kind.keyword();

@@ -34,6 +34,12 @@ pub fn expand(model: &Model) -> TokenStream {
         &names.node,
         &model.def.context_type,
     ));
+    methods.extend(step::receive_method(
+        model,
+        &names.node,
+        &names.signal,
+        &model.def.context_type,
+    ));
     let mut items = types::items(model.def, &variants, flow_docs, graph, step_body, methods);
     let flow = &names.flow;
     items.extend(quote::quote! {

@@ -6,7 +6,7 @@
 
 use super::{context_param, node_param, scope_param, step_param, variant_ident};
 use crate::model::{EdgeKind, Model, name_key};
-use crate::parse::{Condition, GatewayStmt, Route, Statement, TaskStmt};
+use crate::parse::{Condition, GatewayStmt, Route, Statement, TaskStmt, TimerWake, WaitStmt};
 use crate::regions::Regions;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -43,6 +43,28 @@ pub fn step_body(model: &Model, node_enum: &Ident, end_enum: &Ident) -> TokenStr
                     let step = step_param();
                     let attempt = code.task_attempt(index, task, quote!(#step));
                     quote!(#bind #attempt)
+                }
+                Statement::Wait(wait) => {
+                    let bind = bind_context(model, false);
+                    let wait = code.wait(index, wait);
+                    quote!(#bind ::flow_runtime::Transition::Wait(#wait))
+                }
+                Statement::Timer(timer) => {
+                    let next = model.next_of(index).map(|t| code.variant(t));
+                    let until = match &timer.wake {
+                        TimerWake::After(delay) => {
+                            let millis = delay.millis;
+                            quote!(::flow_runtime::Wake::After(::flow_runtime::__private::millis(#millis)))
+                        }
+                        TimerWake::At(deadline) => {
+                            let bind = bind_context(model, false);
+                            // Spanned at the deadline, so a value that is no
+                            // `SystemTime` is underlined where it is written.
+                            let until = quote_spanned!(deadline.span()=> ::flow_runtime::__private::deadline(#deadline));
+                            quote!({ #bind #until })
+                        }
+                    };
+                    quote!(::flow_runtime::Transition::Sleep { until: #until, next: #next })
                 }
                 Statement::Xor(xor) => {
                     let bind = bind_context(model, false);
@@ -179,6 +201,30 @@ impl Code<'_, '_> {
                 ::core::result::Result::Err(#error) => ::flow_runtime::Transition::Fail(#error),
             }
         }
+    }
+
+    /// What a wait waits for: `__private::wait()` with who may complete it
+    /// and its timeout route. The context is already bound.
+    fn wait(&self, index: usize, wait: &WaitStmt) -> TokenStream {
+        let mut built = quote!(::flow_runtime::__private::wait());
+        for who in &wait.assignees {
+            let expr = &who.expr;
+            // Spanned at the user's expression: a value that is no
+            // `impl Into<String>` is underlined there.
+            let method = Ident::new(if who.is_user { "assignee" } else { "group" }, expr.span());
+            built = quote_spanned!(expr.span()=> #built.#method(#expr));
+        }
+        let route = self
+            .model
+            .out_edges(index)
+            .find(|edge| matches!(edge.kind, EdgeKind::Timeout))
+            .and_then(|edge| edge.to);
+        if let (Some(timeout), Some(route)) = (&wait.timeout, route) {
+            let millis = timeout.after.millis;
+            let route = self.variant(route);
+            built = quote!(#built.timeout(::flow_runtime::__private::millis(#millis), #route));
+        }
+        built
     }
 
     /// An `xor`'s conditions in order, evaluating to `goto(target)`.
@@ -326,6 +372,10 @@ impl Code<'_, '_> {
             }
             // Not in a branch of a sound region.
             Statement::Start(_) | Statement::End(_) => TokenStream::new(),
+            // Rejected inside branches by `check::waits::not_in_a_branch`.
+            Statement::Wait(_) | Statement::Timer(_) => {
+                quote!(::core::unreachable!("a `wait` or `timer` inside a branch"))
+            }
         }
     }
 
@@ -528,4 +578,72 @@ fn awaited_call(
         ::flow_runtime::__private::require_send(&#bound);
         #awaited
     }}
+}
+
+/// `Flow::receive`: stores a signal's payload where its wait says and goes
+/// on at the wait's successor; a signal for another wait is handed back.
+/// Nothing when the flow has no wait (the trait's default then applies).
+pub fn receive_method(
+    model: &Model,
+    node_enum: &Ident,
+    signal_enum: &Ident,
+    context_type: &syn::Type,
+) -> TokenStream {
+    let value = Ident::new("__flow_payload", Span::mixed_site());
+    let context_param = context_param();
+    let arms: Vec<TokenStream> = model
+        .nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(index, node)| {
+            let Statement::Wait(wait) = node.stmt else {
+                return None;
+            };
+            let variant = variant_ident(node.name);
+            let next = model
+                .next_of(index)
+                .map(|to| variant_ident(model.nodes[to].name))?;
+            let store = wait.store.as_ref().map(|place| {
+                let name = &model.def.context_name;
+                // Spanned at the place, so a payload that does not fit it is
+                // underlined there, as for a task's `=> place`.
+                let store =
+                    quote_spanned!(place.span()=> ::flow_runtime::__private::store_payload(#value, &mut #place););
+                quote! {
+                    #[allow(unused_mut)]
+                    let mut #name = &mut *#context_param;
+                    #store
+                }
+            });
+            let bound = if store.is_some() {
+                quote!(#value)
+            } else {
+                quote!(_)
+            };
+            Some(quote! {
+                (#node_enum::#variant, #signal_enum::#variant(#bound)) => {
+                    #store
+                    ::core::result::Result::Ok(#node_enum::#next)
+                }
+            })
+        })
+        .collect();
+    if arms.is_empty() {
+        return TokenStream::new();
+    }
+    let node_param = node_param();
+    let signal = Ident::new("__flow_signal", Span::mixed_site());
+    quote! {
+        #[allow(unused_variables)]
+        fn receive(
+            #node_param: #node_enum,
+            #context_param: &mut #context_type,
+            #signal: #signal_enum,
+        ) -> ::core::result::Result<#node_enum, #signal_enum> {
+            match (#node_param, #signal) {
+                #(#arms)*
+                (_, #signal) => ::core::result::Result::Err(#signal),
+            }
+        }
+    }
 }

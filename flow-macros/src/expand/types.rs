@@ -2,9 +2,13 @@
 //! enums, and their trait impls. The fallback emits the same items with an
 //! empty graph so code using a broken flow does not drown in follow-on errors.
 
-use crate::parse::FlowDef;
+use super::variant_ident;
+use crate::model::name_key;
+use crate::parse::{FlowDef, Statement, WaitStmt};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use std::collections::BTreeSet;
+use syn::spanned::Spanned;
 use syn::{Attribute, Ident};
 
 /// One variant of the node enum.
@@ -21,6 +25,7 @@ pub struct TypeNames {
     pub flow: Ident,
     pub node: Ident,
     pub end: Ident,
+    pub signal: Ident,
 }
 
 impl TypeNames {
@@ -29,6 +34,7 @@ impl TypeNames {
         Self {
             node: format_ident!("{}Node", flow),
             end: format_ident!("{}End", flow),
+            signal: format_ident!("{}Signal", flow),
             flow,
         }
     }
@@ -45,7 +51,13 @@ pub fn items(
     step_body: TokenStream,
     methods: TokenStream,
 ) -> TokenStream {
-    let TypeNames { flow, node, end } = TypeNames::of(def);
+    let TypeNames {
+        flow,
+        node,
+        end,
+        signal,
+    } = TypeNames::of(def);
+    let signal_items = signal_items(def);
     let vis = &def.vis;
     let attrs = &def.attrs;
     let context_type = &def.context_type;
@@ -128,6 +140,8 @@ pub fn items(
             #(#end_variants)*
         }
 
+        #signal_items
+
         impl #flow {
             #[doc = #run_doc]
             #vis async fn run(context: #context_type) -> ::flow_runtime::Outcome<Self> {
@@ -146,7 +160,7 @@ pub fn items(
                 #context_assoc
                 type Node = #node;
                 type End = #end;
-                type Signal = ::flow_runtime::NoSignal<Self>;
+                type Signal = #signal;
                 const GRAPH: &'static ::flow_runtime::Graph = &#graph;
                 const START: #node = #node::Start;
 
@@ -198,4 +212,145 @@ pub fn items(
 
 fn context_type_span(def: &FlowDef) -> Span {
     syn::spanned::Spanned::span(&def.context_type)
+}
+
+/// The waits of the flow, once per variant name, in source order.
+pub fn waits(def: &FlowDef) -> Vec<&WaitStmt> {
+    let mut seen = BTreeSet::new();
+    def.statements
+        .iter()
+        .filter_map(|stmt| match stmt {
+            Statement::Wait(wait) => Some(&**wait),
+            _ => None,
+        })
+        .filter(|wait| seen.insert(variant_ident(&wait.name).to_string()))
+        .collect()
+}
+
+/// The signal enum (`<Flow>Signal`, one variant per `wait` carrying its
+/// payload) and its `Signal` impl. No serde derive: the payload's own impls
+/// are used, and a payload that lacks them is reported once, on its type,
+/// by `PayloadCheck`.
+fn signal_items(def: &FlowDef) -> TokenStream {
+    let TypeNames { flow, signal, .. } = TypeNames::of(def);
+    let vis = &def.vis;
+    let waits = waits(def);
+    let flow_name = def.name.to_string();
+    let variants: Vec<Ident> = waits.iter().map(|wait| variant_ident(&wait.name)).collect();
+    let names: Vec<String> = waits.iter().map(|wait| name_key(&wait.name)).collect();
+    let payloads: Vec<&syn::Type> = waits.iter().map(|wait| &wait.payload).collect();
+    let enum_doc = if waits.is_empty() {
+        format!("The signals of [`{flow}`]: none, since it has no `wait`. The enum has no values.")
+    } else {
+        format!(
+            "The signals of [`{flow}`]: one per `wait`, carrying its payload. Sending one to an \
+             instance parked at that wait completes it."
+        )
+    };
+    let variant_defs = waits.iter().zip(&variants).map(|(wait, variant)| {
+        let payload = &wait.payload;
+        let default_doc = format!(
+            "Completes the wait `{}` with its payload.",
+            name_key(&wait.name)
+        );
+        let doc = if wait.docs.is_empty() {
+            quote!(#[doc = #default_doc])
+        } else {
+            let docs = &wait.docs;
+            quote!(#(#docs)*)
+        };
+        quote!(#doc #variant(#payload),)
+    });
+    let value = Ident::new("__flow_payload", Span::mixed_site());
+    let wait_param = Ident::new("__flow_wait", Span::mixed_site());
+    let formatter = Ident::new("__flow_formatter", Span::mixed_site());
+    let codec = |payload: &syn::Type| quote_spanned!(payload.span()=> (&&::flow_runtime::__private::PayloadCodec::<#payload>::new()));
+    let (wait_body, to_json_body, from_json_body, debug_body) = if waits.is_empty() {
+        (
+            quote!(match *self {}),
+            quote!(match *self {}),
+            quote! {
+                let _ = #value;
+                ::core::result::Result::Err(::flow_runtime::SignalError::unknown_wait(#flow_name, #wait_param))
+            },
+            quote!(let _ = #formatter; match *self {}),
+        )
+    } else {
+        let encode = payloads.iter().map(|payload| codec(payload));
+        let decode = payloads.iter().map(|payload| codec(payload));
+        let required = payloads.iter().map(|payload| {
+            quote_spanned!(payload.span()=> (&&&&::flow_runtime::__private::PayloadCheck::<#payload>::new()).check();)
+        });
+        (
+            quote! {
+                match *self {
+                    #(#signal::#variants(..) => #names,)*
+                }
+            },
+            quote! {
+                #[allow(unused_imports)]
+                use ::flow_runtime::__private::{EncodeFallback as _, EncodePayload as _};
+                match self {
+                    #(#signal::#variants(#value) => #encode.encode(#names, #value),)*
+                }
+            },
+            quote! {
+                #[allow(unused_imports)]
+                use ::flow_runtime::__private::{
+                    CheckDeserializable as _, CheckNeither as _, CheckPayload as _, CheckSerializable as _,
+                    EncodeFallback as _, EncodePayload as _,
+                };
+                match #wait_param {
+                    #(#names => {
+                        #required
+                        ::core::result::Result::Ok(#signal::#variants(#decode.decode(#names, #value)?))
+                    })*
+                    _ => ::core::result::Result::Err(::flow_runtime::SignalError::unknown_wait(#flow_name, #wait_param)),
+                }
+            },
+            quote! {
+                match *self {
+                    #(#signal::#variants(..) => #formatter.debug_tuple(::core::stringify!(#variants)).finish_non_exhaustive(),)*
+                }
+            },
+        )
+    };
+    quote! {
+        #[doc = #enum_doc]
+        #vis enum #signal {
+            #(#variant_defs)*
+        }
+
+        const _: () = {
+            // `&&` picks the payload's codec: see `PayloadCodec`.
+            #[automatically_derived]
+            #[allow(clippy::needless_borrow)]
+            impl ::flow_runtime::Signal for #signal {
+                type Flow = #flow;
+
+                fn wait(&self) -> &'static str {
+                    #wait_body
+                }
+
+                fn to_json(&self) -> ::core::result::Result<::flow_runtime::__private::serde_json::Value, ::flow_runtime::SignalError> {
+                    #to_json_body
+                }
+
+                fn from_json(
+                    #wait_param: &str,
+                    #value: ::flow_runtime::__private::serde_json::Value,
+                ) -> ::core::result::Result<Self, ::flow_runtime::SignalError> {
+                    #from_json_body
+                }
+            }
+
+            // Prints the wait a signal completes: payloads need not be `Debug`.
+            #[automatically_derived]
+            impl ::core::fmt::Debug for #signal {
+                fn fmt(&self, #formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    #debug_body
+                }
+            }
+        };
+    }
 }

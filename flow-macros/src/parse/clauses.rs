@@ -5,6 +5,7 @@
 //!           | "timeout" DURATION
 //!           | "on" "error" ("=>" PLACE)? "->" IDENT
 //!           | "compensate" EXPR ("retry" INT backoff? | "timeout" DURATION)*
+//!           | "for" ...                          (a `wait`'s; reported on a task)
 //! backoff  := "backoff" ("fixed" "(" DURATION ")" | "exponential" "(" DURATION "," DURATION ")") "jitter"?
 //! DURATION := INT ("ms" | "s" | "m" | "h")        e.g. 100ms, 5s, 2m, 1h
 //! ```
@@ -78,7 +79,10 @@ pub struct Duration {
     pub malformed: bool,
 }
 
-const KEYWORDS: [&str; 5] = ["retry", "backoff", "timeout", "on", "compensate"];
+/// The keywords that start a clause. `for` belongs to `wait` (who may
+/// complete it); it is listed so that a task's call stops before it and the
+/// clause is reported on its keyword.
+const KEYWORDS: [&str; 6] = ["retry", "backoff", "timeout", "on", "compensate", "for"];
 
 /// Is the cursor at a clause keyword that follows a complete expression?
 /// (`order.retry` is a field, not a clause: a keyword right after `.` or
@@ -102,6 +106,9 @@ pub fn parse_clause(
     node: &Ident,
     errors: &mut Errors,
 ) -> syn::Result<()> {
+    if input.peek(Token![for]) {
+        return reject_for(input, node, errors);
+    }
     let keyword: Ident = input.parse()?;
     match keyword.to_string().as_str() {
         "retry" | "timeout" | "backoff" => {
@@ -175,6 +182,32 @@ pub fn parse_clause(
             "expected a clause: `retry`, `timeout`, `on error` or `compensate`",
         )),
     }
+}
+
+/// `for user(..)` on a task: reported, read and dropped.
+fn reject_for(input: ParseStream, node: &Ident, errors: &mut Errors) -> syn::Result<()> {
+    let keyword = input
+        .cursor()
+        .ident()
+        .map(|(ident, _)| ident)
+        .expect("peeked `for`");
+    errors.push(
+        keyword.span(),
+        format!(
+            "a task takes no `for`: only a `wait` names who may complete it; to let a person decide after `{node}`, lead it to `wait decide: Decision for group(\"..\") -> next;`"
+        ),
+    );
+    super::waits::parse_for(input).map(drop)
+}
+
+/// A duration in its largest exact unit: `48h`, `90m`, `1500ms`.
+pub fn duration_text(millis: u64) -> String {
+    for (unit, size) in [("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+        if millis != 0 && millis.is_multiple_of(size) {
+            return format!("{}{unit}", millis / size);
+        }
+    }
+    format!("{millis}ms")
 }
 
 fn parse_policy_clause(

@@ -9,6 +9,8 @@
 //!            | doc* ("xor" | "or") IDENT "{" (EXPR "=>" IDENT ",")* "else" "=>" IDENT ","? "}" ";"?
 //!            | doc* "and" IDENT edges ";"
 //!            | doc* "join" IDENT edges ";"
+//!            | doc* "wait" IDENT ":" TYPE ("=>" PLACE)? ...  (see [`waits`])
+//!            | doc* "timer" IDENT "=" (DURATION | "at" "(" EXPR ")") edges ";"
 //! edges     := "->" IDENT ("," IDENT)*
 //! route     := edges | "->" "match" "{" (PAT ("if" EXPR)? "=>" IDENT ","?)* "}"
 //! ```
@@ -23,8 +25,10 @@
 //! with the next statement, so several syntax errors surface in one compile.
 
 mod clauses;
+mod waits;
 
-pub use clauses::{Backoff, Clauses, Duration, Policy};
+pub use clauses::{Backoff, Clauses, Duration, Policy, duration_text};
+pub use waits::{TimerStmt, TimerWake, WaitStmt};
 
 use crate::errors::Errors;
 use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
@@ -42,6 +46,8 @@ mod kw {
     syn::custom_keyword!(and);
     syn::custom_keyword!(or);
     syn::custom_keyword!(join);
+    syn::custom_keyword!(wait);
+    syn::custom_keyword!(timer);
 }
 
 /// One `flow!` invocation: a single flow definition.
@@ -82,6 +88,10 @@ pub enum Statement {
     And(NodeStmt),
     /// `join NAME -> next;`: where the branches of a split meet.
     Join(NodeStmt),
+    /// `wait NAME: Payload ...;`: parks until a signal arrives.
+    Wait(Box<WaitStmt>),
+    /// `timer NAME = 30m -> next;`: parks until a time.
+    Timer(Box<TimerStmt>),
 }
 
 /// `start -> first;`
@@ -161,6 +171,8 @@ impl Statement {
             Statement::Task(s) => &s.name,
             Statement::Xor(s) | Statement::Or(s) => &s.name,
             Statement::End(s) | Statement::And(s) | Statement::Join(s) => &s.name,
+            Statement::Wait(s) => &s.name,
+            Statement::Timer(s) => &s.name,
         }
     }
 
@@ -171,6 +183,8 @@ impl Statement {
             Statement::Task(s) => &s.docs,
             Statement::Xor(s) | Statement::Or(s) => &s.docs,
             Statement::End(s) | Statement::And(s) | Statement::Join(s) => &s.docs,
+            Statement::Wait(s) => &s.docs,
+            Statement::Timer(s) => &s.docs,
         }
     }
 }
@@ -316,19 +330,25 @@ fn parse_statement(input: ParseStream, errors: &mut Errors) -> syn::Result<State
     } else if lookahead.peek(kw::join) {
         input.parse::<kw::join>()?;
         parse_split_or_join(input, docs, "join", errors).map(Statement::Join)
+    } else if lookahead.peek(kw::wait) {
+        input.parse::<kw::wait>()?;
+        waits::parse_wait(input, docs, errors).map(|wait| Statement::Wait(Box::new(wait)))
+    } else if lookahead.peek(kw::timer) {
+        input.parse::<kw::timer>()?;
+        waits::parse_timer(input, docs, errors).map(|timer| Statement::Timer(Box::new(timer)))
     } else {
         Err(lookahead.error())
     }
 }
 
-fn parse_keyword_ident(input: ParseStream) -> syn::Result<Ident> {
+pub(crate) fn parse_keyword_ident(input: ParseStream) -> syn::Result<Ident> {
     input.step(|cursor| match cursor.ident() {
         Some((ident, rest)) => Ok((ident, rest)),
         None => Err(syn::Error::new(cursor.span(), "expected an identifier")),
     })
 }
 
-fn parse_node_name(input: ParseStream, kind: &str) -> syn::Result<Ident> {
+pub(crate) fn parse_node_name(input: ParseStream, kind: &str) -> syn::Result<Ident> {
     if input.peek(Ident) {
         input.parse()
     } else {
@@ -337,7 +357,7 @@ fn parse_node_name(input: ParseStream, kind: &str) -> syn::Result<Ident> {
 }
 
 /// `-> a, b, c` (or nothing).
-fn parse_edges(input: ParseStream) -> syn::Result<Vec<Ident>> {
+pub(crate) fn parse_edges(input: ParseStream) -> syn::Result<Vec<Ident>> {
     let mut edges = Vec::new();
     if input.peek(Token![->]) {
         input.parse::<Token![->]>()?;
@@ -374,12 +394,14 @@ fn reject_clauses(
             .ident()
             .map(|(ident, _)| ident)
             .expect("peeked");
-        errors.push(
-            keyword.span(),
+        let message = if keyword == "for" {
+            "`for` only applies to a `wait`: it names who may complete the wait".to_owned()
+        } else {
             format!(
                 "`{keyword}` only applies to tasks: {what} that could fail, be retried or be undone"
-            ),
-        );
+            )
+        };
+        errors.push(keyword.span(), message);
         clauses::parse_clause(input, &mut Clauses::default(), node, &mut Errors::new())?;
     }
     Ok(())
@@ -681,7 +703,7 @@ fn within<T>(
 /// The `;` that ends a statement. When it is missing before the next
 /// statement (or the end of the flow), the error lands on `last`, the last
 /// token of the statement, rather than on the next statement's keyword.
-fn end_statement(input: ParseStream, last: Span) -> syn::Result<()> {
+pub(crate) fn end_statement(input: ParseStream, last: Span) -> syn::Result<()> {
     if input.peek(Token![;]) {
         input.parse::<Token![;]>()?;
         return Ok(());
@@ -798,9 +820,11 @@ fn broken_statement(input: ParseStream) -> Option<BrokenStmt> {
 }
 
 fn starts_statement(ident: &Ident) -> bool {
-    ["start", "end", "task", "xor", "or", "and", "join", "flow"]
-        .iter()
-        .any(|keyword| ident == keyword)
+    [
+        "start", "end", "task", "xor", "or", "and", "join", "flow", "wait", "timer",
+    ]
+    .iter()
+    .any(|keyword| ident == keyword)
 }
 
 impl Parse for FlowDef {

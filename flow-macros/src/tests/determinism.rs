@@ -167,3 +167,111 @@ fn the_hash_follows_renamed_nodes_and_rewired_edges() {
         );
     }
 }
+
+/// A flow with a compensable task, a wait and two timers.
+const PARKING: &str = "flow Order(order: Order) {
+    start -> pay;
+    task pay = steps::charge(&order) compensate steps::refund(&order) -> approval;
+    wait approval: Approval => order.approval timeout 48h -> escalate -> cool_off;
+    task escalate = steps::escalate(&order) -> approval;
+    timer cool_off = 30m -> ship_day;
+    timer ship_day = at(order.ship_after) -> done;
+    end done;
+}";
+
+#[test]
+fn the_hash_follows_compensation() {
+    let with = flow_hash(PARKING);
+    let without = flow_hash(&PARKING.replace(" compensate steps::refund(&order)", ""));
+    assert_ne!(with, without, "losing `compensate` kept the hash");
+    // And the other way round: a task gaining `compensate`.
+    let gained = FLOW.replace(
+        "steps::approve(&order) -> pay",
+        "steps::approve(&order) compensate steps::disapprove(&order) -> pay",
+    );
+    assert_ne!(gained, FLOW);
+    assert_ne!(
+        flow_hash(&gained),
+        flow_hash(FLOW),
+        "gaining `compensate` kept the hash"
+    );
+    // What the compensation calls is not the shape.
+    let other_call = PARKING.replace("steps::refund(&order)", "steps::credit(&order.payment)");
+    assert_eq!(flow_hash(&other_call), with);
+}
+
+#[test]
+fn the_hash_follows_payload_types_and_durations() {
+    let base = flow_hash(PARKING);
+    let changed = [
+        (
+            "a payload type",
+            PARKING.replace(": Approval", ": Decision"),
+        ),
+        (
+            "a generic payload type",
+            PARKING.replace(": Approval", ": Option<Approval>"),
+        ),
+        ("a timeout", PARKING.replace("timeout 48h", "timeout 24h")),
+        (
+            "a dropped timeout",
+            PARKING
+                .replace("timeout 48h -> escalate ", "")
+                .replace("task escalate = steps::escalate(&order) -> approval;", ""),
+        ),
+        ("a timer's delay", PARKING.replace("= 30m", "= 31m")),
+        (
+            "a delay turned into a deadline",
+            PARKING.replace("= 30m", "= at(order.cool_until)"),
+        ),
+        (
+            "a wait turned into a timer",
+            PARKING
+                .replace(
+                    "wait approval: Approval => order.approval timeout 48h -> escalate",
+                    "timer approval = 1h",
+                )
+                .replace("task escalate = steps::escalate(&order) -> approval;", ""),
+        ),
+    ];
+    for (change, source) in changed {
+        assert_ne!(
+            source, PARKING,
+            "the replacement for {change} did not apply"
+        );
+        assert_ne!(
+            flow_hash(&source),
+            base,
+            "changing {change} kept the hash:\n{source}"
+        );
+    }
+    let unchanged = [
+        (
+            "a deadline's expression",
+            PARKING.replace("at(order.ship_after)", "at(order.ship_after + DAY)"),
+        ),
+        (
+            "the same timeout in other units",
+            PARKING.replace("timeout 48h", "timeout 2880m"),
+        ),
+        (
+            "where the payload is stored",
+            PARKING.replace("=> order.approval", "=> order.decision"),
+        ),
+        (
+            "the payload's spacing",
+            PARKING.replace(": Approval", ":   Approval"),
+        ),
+    ];
+    for (change, source) in unchanged {
+        assert_ne!(
+            source, PARKING,
+            "the replacement for {change} did not apply"
+        );
+        assert_eq!(
+            flow_hash(&source),
+            base,
+            "changing {change} changed the hash:\n{source}"
+        );
+    }
+}

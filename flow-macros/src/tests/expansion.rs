@@ -123,3 +123,38 @@ fn flow_with_parallel_and_inclusive_splits_and_a_sub_flow() {
         }"
     ));
 }
+
+#[test]
+fn flow_with_a_wait_and_timers() {
+    insta::assert_snapshot!(expand_valid(
+        "pub flow Purchase(order: Order) {
+            start -> manual_approval;
+            /// A manager decides.
+            wait manual_approval: Approval => order.approval
+                for user(order.owner.clone()), group(\"manager\")
+                timeout 48h -> escalate
+                -> cool_off;
+            task escalate = steps::notify_director(&order) -> manual_approval;
+            timer cool_off = 30m -> ship_day;
+            timer ship_day = at(order.ship_after) -> acknowledged;
+            wait acknowledged: Ack -> done;
+            end done;
+        }"
+    ));
+}
+
+#[test]
+fn fallback_of_a_broken_flow_with_a_wait() {
+    // A wait inside a parallel branch: the error, then the skeleton, whose
+    // signal enum still has the wait's variant.
+    insta::assert_snapshot!(expand(
+        "flow Broken(order: Order) {
+            start -> fulfil;
+            and fulfil -> approve, ship;
+            wait approve: Approval => order.approval -> fulfilled;
+            task ship = steps::ship(&order) -> fulfilled;
+            join fulfilled -> done;
+            end done;
+        }"
+    ));
+}

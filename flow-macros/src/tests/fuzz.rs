@@ -37,6 +37,12 @@ const FRAGMENTS: &[&str] = &[
     "fixed",
     "exponential",
     "jitter",
+    "wait",
+    "timer",
+    "for",
+    "user",
+    "group",
+    "at",
     // Names.
     "Order",
     "order",
@@ -74,6 +80,8 @@ const FRAGMENTS: &[&str] = &[
     "3",
     "100ms",
     "5s",
+    "0s",
+    "48h",
     "\"text\"",
     "'c'",
     "true",
@@ -89,6 +97,11 @@ const FRAGMENTS: &[&str] = &[
     "(order: Order)",
     "-> match { _ => done }",
     "{ else => done }",
+    "user(order.owner.clone())",
+    "group(\"manager\")",
+    "at(order.deadline)",
+    ": Approval",
+    "timeout 48h -> done",
 ];
 
 /// A valid flow, one token per whitespace-separated word, so mutations can
@@ -102,7 +115,12 @@ const VALID: &str = "flow Order ( order : Order ) { \
     } ; \
     xor approval { order . amount > 1000 => manual , else => pay , } \
     task manual = steps :: approve ( & order ) => order . approval -> pay ; \
-    task pay = steps :: charge ( & order ) -> done ; \
+    task pay = steps :: charge ( & order ) -> decide ; \
+    wait decide : Approval => order . approval for user ( order . owner ) , group ( \"manager\" ) \
+        timeout 48h -> remind -> cool_off ; \
+    task remind = steps :: remind ( & order ) -> decide ; \
+    timer cool_off = 30m -> ship_day ; \
+    timer ship_day = at ( order . ship_after ) -> done ; \
     task backorder = steps :: backorder ( & order ) -> backordered ; \
     end done ; \
     end backordered ; \
@@ -185,6 +203,8 @@ fn statements() -> impl Strategy<Value = String> {
             "and",
             "join",
             "flow",
+            "wait",
+            "timer",
             "///doc\n task",
         ][..],
     );

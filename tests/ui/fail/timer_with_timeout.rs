@@ -1,0 +1,27 @@
+use flow_runtime::prelude::*;
+use std::time::SystemTime;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Approval {
+    approved: bool,
+}
+
+pub struct Order {
+    owner: String,
+    approval: Option<Approval>,
+    ship_after: SystemTime,
+}
+
+async fn escalate(_order: &Order) -> Result<(), String> {
+    Ok(())
+}
+
+flow! {
+    flow TimerWithTimeout(order: Order) {
+        start -> cool_off;
+        timer cool_off = 30m timeout 1h -> done;
+        end done;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,31 @@
+use flow_runtime::prelude::*;
+use std::time::SystemTime;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Approval {
+    approved: bool,
+}
+
+pub struct Order {
+    owner: String,
+    approval: Option<Approval>,
+    ship_after: SystemTime,
+}
+
+async fn escalate(_order: &Order) -> Result<(), String> {
+    Ok(())
+}
+
+flow! {
+    flow TimerWithoutSuccessor(order: Order) {
+        start -> size;
+        xor size {
+            order.owner.is_empty() => done,
+            else => cool_off,
+        }
+        timer cool_off = 30m;
+        end done;
+    }
+}
+
+fn main() {}

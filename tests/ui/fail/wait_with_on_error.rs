@@ -1,0 +1,28 @@
+use flow_runtime::prelude::*;
+use std::time::SystemTime;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Approval {
+    approved: bool,
+}
+
+pub struct Order {
+    owner: String,
+    approval: Option<Approval>,
+    ship_after: SystemTime,
+}
+
+async fn escalate(_order: &Order) -> Result<(), String> {
+    Ok(())
+}
+
+flow! {
+    flow WaitWithOnError(order: Order) {
+        start -> approve;
+        wait approve: Approval => order.approval on error -> escalate -> done;
+        task escalate = escalate(&order) -> done;
+        end done;
+    }
+}
+
+fn main() {}
