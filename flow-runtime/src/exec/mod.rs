@@ -91,9 +91,11 @@ impl<F: Flow> Machine<F> {
     /// ([`Advanced::Parked`]); the caller waits, then calls
     /// [`wake`](Machine::wake) or [`deliver`](Machine::deliver).
     pub(crate) async fn advance(&mut self) -> Advanced {
-        let at = std::mem::replace(&mut self.at, Position::Enter(F::START));
-        match at {
+        // The position stays as it is while the node runs: a cancellation
+        // that drops this future finds the instance where it was.
+        match &self.at {
             Position::Enter(node) => {
+                let node = *node;
                 let iteration = self.scope.enter(node);
                 self.run_node(node, iteration, 1).await
             }
@@ -103,26 +105,15 @@ impl<F: Flow> Machine<F> {
                 attempt,
                 due,
             } => {
-                if clock::now() < due {
-                    self.at = Position::Retry {
-                        node,
-                        iteration,
-                        attempt,
-                        due,
-                    };
+                if clock::now() < *due {
                     return Advanced::Parked;
                 }
+                let (node, iteration, attempt) = (*node, *iteration, *attempt);
                 self.run_node(node, iteration, attempt).await
             }
-            Position::Compensating { at, cause } => self.compensate_next(at, cause).await,
-            parked @ (Position::Waiting { .. } | Position::Sleeping { .. }) => {
-                self.at = parked;
-                Advanced::Parked
-            }
-            done @ (Position::Completed { .. } | Position::Stopped { .. }) => {
-                self.at = done;
-                Advanced::Finished
-            }
+            Position::Compensating { .. } => self.compensate_next().await,
+            Position::Waiting { .. } | Position::Sleeping { .. } => Advanced::Parked,
+            Position::Completed { .. } | Position::Stopped { .. } => Advanced::Finished,
         }
     }
 
@@ -312,31 +303,32 @@ impl<F: Flow> Machine<F> {
 
     /// Undoes the newest completed compensable task, or stops the
     /// instance when none is left or a compensation failed.
-    async fn compensate_next(&mut self, at: F::Node, cause: Cause<F::Node>) -> Advanced {
+    async fn compensate_next(&mut self) -> Advanced {
         let next = self.scope.lock().completed.pop();
-        let Some(done) = next else {
-            self.at = Position::Stopped { at, cause };
-            return Advanced::Finished;
-        };
-        match compensate::undo(self, done).await {
-            Ok(()) => {
-                self.scope.record(Event::Compensated {
-                    node: done.node,
-                    iteration: done.iteration,
-                });
-                self.compensation.compensated.push(done);
-                self.at = Position::Compensating { at, cause };
-                Advanced::Moved
-            }
-            Err(error) => {
-                tracing::error!(node = done.node.name(), %error, "compensation failed");
-                self.compensation.failed = Some((done, error));
-                self.compensation.not_compensated =
-                    self.scope.lock().completed.drain(..).rev().collect();
-                self.at = Position::Stopped { at, cause };
-                Advanced::Finished
+        if let Some(done) = next {
+            match compensate::undo(self, done).await {
+                Ok(()) => {
+                    self.scope.record(Event::Compensated {
+                        node: done.node,
+                        iteration: done.iteration,
+                    });
+                    self.compensation.compensated.push(done);
+                    return Advanced::Moved;
+                }
+                Err(error) => {
+                    tracing::error!(node = done.node.name(), %error, "compensation failed");
+                    self.compensation.failed = Some((done, error));
+                    self.compensation.not_compensated =
+                        self.scope.lock().completed.drain(..).rev().collect();
+                }
             }
         }
+        let at = std::mem::replace(&mut self.at, Position::Enter(F::START));
+        self.at = match at {
+            Position::Compensating { at, cause } => Position::Stopped { at, cause },
+            other => other,
+        };
+        Advanced::Finished
     }
 
     /// How the finished instance ended. Call after [`Advanced::Finished`].
