@@ -74,6 +74,7 @@
 extern crate self as flow_runtime;
 
 mod clock;
+mod crash;
 pub mod diagram;
 mod engine;
 mod exec;

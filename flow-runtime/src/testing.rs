@@ -440,3 +440,5 @@ mod tests {
         );
     }
 }
+
+pub use crate::crash::{CrashReport, CrashTest};

@@ -238,6 +238,16 @@ impl Engine {
         }
     }
 
+    /// Whether no instance runs a transition here now.
+    #[doc(hidden)]
+    pub fn is_idle(&self) -> bool {
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
     /// How many commits this engine made.
     #[doc(hidden)]
     pub fn commits(&self) -> usize {
