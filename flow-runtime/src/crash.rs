@@ -8,7 +8,7 @@ use crate::flow::{Flow, NodeId};
 use crate::id::InstanceId;
 use crate::journal::Event;
 use crate::outcome::Outcome;
-use crate::store::{MemoryStore, Status};
+use crate::store::{MemoryStore, Status, Store};
 use std::fmt::Write;
 use std::time::Duration;
 
@@ -89,7 +89,7 @@ impl<F: Durable> CrashTest<F> {
             Ok(id) => id,
             Err(error) => return CrashReport::failed(format!("start failed: {error}")),
         };
-        let reference = match self.finish(&engine, id).await {
+        let reference = match self.finish(&engine, &store, id).await {
             Ok(outcome) => outcome,
             Err(error) => return CrashReport::failed(format!("the uninterrupted run: {error}")),
         };
@@ -132,8 +132,7 @@ impl<F: Durable> CrashTest<F> {
                 if doomed.commits() >= crash_after && doomed.is_idle() {
                     break;
                 }
-                self.nudge(&doomed, id).await;
-                tokio::time::sleep(Duration::from_millis(10)).await;
+                self.nudge(&doomed, &store, id).await;
             }
         })
         .await;
@@ -142,7 +141,10 @@ impl<F: Durable> CrashTest<F> {
             return Err("the instance never reached the crash point".into());
         }
         let resumed = self.engine(&store, None);
-        let outcome = self.finish(&resumed, id).await.map_err(|e| e.to_string())?;
+        let outcome = self
+            .finish(&resumed, &store, id)
+            .await
+            .map_err(|e| e.to_string())?;
         resumed.shutdown().await;
         let actual = Summary::of(&outcome);
         if &actual == expected {
@@ -156,27 +158,39 @@ impl<F: Durable> CrashTest<F> {
         }
     }
 
-    /// Sends the instance its signal if it waits.
-    async fn nudge(&self, engine: &Engine, id: InstanceId) {
-        let Ok(summaries) = engine.list(crate::store::Filter::default()).await else {
-            return;
+    /// Moves the instance on from outside: sends it its signal if it
+    /// waits, else lets time pass until it wants to wake.
+    async fn nudge(&self, engine: &Engine, store: &MemoryStore, id: InstanceId) {
+        let stored = match store.load(id).await {
+            Ok(Some(stored)) => stored,
+            _ => return,
         };
-        let waiting = summaries
-            .into_iter()
-            .find(|summary| summary.id == id && summary.status == Status::Waiting);
-        if let Some(wait) = waiting.and_then(|summary| summary.wait) {
+        if stored.status == Status::Waiting
+            && let Some(wait) = &stored.wait
+        {
             let _ = engine.signal(id, (self.signals)(&wait.wait)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            return;
         }
+        let pause = stored
+            .wake_at
+            .map_or(Duration::ZERO, crate::clock::until)
+            .max(Duration::from_millis(10));
+        tokio::time::sleep(pause).await;
     }
 
-    async fn finish(&self, engine: &Engine, id: InstanceId) -> Result<Outcome<F>, EngineError> {
+    async fn finish(
+        &self,
+        engine: &Engine,
+        store: &MemoryStore,
+        id: InstanceId,
+    ) -> Result<Outcome<F>, EngineError> {
         loop {
             let status = engine.until_parked(id).await?;
             if status.is_finished() {
                 return engine.outcome::<F>(id).await;
             }
-            self.nudge(engine, id).await;
-            tokio::time::sleep(Duration::from_millis(10)).await;
+            self.nudge(engine, store, id).await;
         }
     }
 }

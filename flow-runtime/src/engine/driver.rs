@@ -21,7 +21,9 @@ pub(crate) async fn drive<F: Durable>(inner: Arc<Inner>, stored: StoredInstance)
         if let Err(error) = run::<F>(&inner, stored).await {
             tracing::error!(%error, "instance stopped running");
         }
-        let _ = inner.store.release(id).await;
+        if !inner.has_crashed() {
+            let _ = inner.store.release(id).await;
+        }
         inner.running_done(id);
     }
     .instrument(span)
@@ -97,7 +99,7 @@ async fn run<F: Durable>(inner: &Arc<Inner>, stored: StoredInstance) -> Result<(
                 _ = machine.advance() => {}
             }
         }
-        if inner.crash_after.is_some_and(|after| inner.commits() >= after) {
+        if inner.has_crashed() {
             return Ok(()); // a simulated crash: this transition is lost
         }
         let commit = prepare(&machine, version, &mut recorded, consumed)?;

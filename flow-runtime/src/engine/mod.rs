@@ -265,7 +265,15 @@ impl Inner {
     }
 
     pub(crate) fn is_stopping(&self) -> bool {
-        self.stopping.load(Ordering::SeqCst)
+        self.stopping.load(Ordering::SeqCst) || self.has_crashed()
+    }
+
+    /// Crash testing: whether the crash point was reached. The engine then
+    /// behaves as a dead process: it claims nothing, commits nothing and
+    /// releases nothing.
+    pub(crate) fn has_crashed(&self) -> bool {
+        self.crash_after
+            .is_some_and(|after| self.commits() >= after)
     }
 
     /// A commit failed for another reason than a conflict: stop taking
