@@ -1,11 +1,18 @@
-//! The order process of DESIGN §2, without what later features add (waits
-//! and timers): validate, check stock (routing on the typed result), approve
-//! large orders, pay (refunded if a later step fails), then ship and invoice
-//! in parallel.
+//! The flagship: an order process written with `flow!` next to the steps it
+//! calls. Validate, check stock (routing on the typed result), approve large
+//! orders, pay (refunded if a later step fails), then ship and invoice in
+//! parallel. Four orders show the four ways it goes: a small order, a large
+//! one that needs approval, one on backorder, and one whose parcel the
+//! carrier refuses, so its payment is compensated (refunded) and the
+//! instance fails at `ship`. An order without items is rejected at once.
 //!
 //! ```text
 //! cargo run --example order_process
 //! ```
+//!
+//! The same flow is drawn in `docs/order_process.svg` (by
+//! `examples/diagram.rs`) and tested in `tests/diagram.rs`; the README's
+//! "Testing flows" shows how to test such a flow with mocked steps.
 
 use flow_runtime::prelude::*;
 
@@ -43,6 +50,8 @@ mod steps {
     pub enum OrderError {
         #[error("order {0} has no items")]
         Empty(u32),
+        #[error("the carrier refuses to ship {0}")]
+        Refused(String),
     }
 
     pub async fn validate(order: &Order) -> Result<(), OrderError> {
@@ -74,7 +83,12 @@ mod steps {
     }
 
     pub async fn ship(items: &[String]) -> Result<String, OrderError> {
-        Ok(format!("parcel with {} item(s)", items.len()))
+        match items.iter().find(|item| item.as_str() == "dynamite") {
+            // `ship` has no `retry`: the instance fails, and `pay`'s
+            // compensation refunds the payment.
+            Some(item) => Err(OrderError::Refused(item.clone())),
+            None => Ok(format!("parcel with {} item(s)", items.len())),
+        }
     }
 
     pub async fn invoice(id: u32) -> Result<String, OrderError> {
@@ -138,32 +152,27 @@ flow! {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    for (id, amount) in [(1, 500), (2, 1500)] {
-        let order = Order {
-            id,
-            amount,
-            items: vec!["book".into(), "lamp".into()],
-            ..Order::default()
-        };
-        report(id, amount, OrderProcess::run(order).await);
+    let order = |id, amount, items: &[&str]| Order {
+        id,
+        amount,
+        items: items.iter().map(|item| item.to_string()).collect(),
+        ..Order::default()
+    };
+    let orders = [
+        order(1, 500, &["book", "lamp"]),
+        order(2, 1500, &["book", "lamp"]),
+        order(3, 80, &["unicorn"]),
+        order(4, 300, &["book", "dynamite"]),
+        order(5, 10, &[]),
+    ];
+    for order in orders {
+        // The header first: steps print while the order runs.
+        println!("order {} (amount {}):", order.id, order.amount);
+        report(OrderProcess::run(order).await);
     }
-    let unicorn = Order {
-        id: 3,
-        amount: 80,
-        items: vec!["unicorn".into()],
-        ..Order::default()
-    };
-    report(3, 80, OrderProcess::run(unicorn).await);
-    let empty = Order {
-        id: 4,
-        amount: 10,
-        ..Order::default()
-    };
-    report(4, 10, OrderProcess::run(empty).await);
 }
 
-fn report(id: u32, amount: u32, outcome: Outcome<OrderProcess>) {
-    println!("order {id} (amount {amount}):");
+fn report(outcome: Outcome<OrderProcess>) {
     match outcome.into_result() {
         Ok(done) => {
             println!("  path: {}", done.path);

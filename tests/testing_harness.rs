@@ -245,3 +245,72 @@ async fn virtual_time_moves_a_started_instance_on() {
     let done = instance.outcome().await.unwrap();
     assert!(done.context.shipped);
 }
+
+#[test]
+#[should_panic(expected = "attempt 0 of `pay` never happens: attempts count from 1")]
+fn an_injection_at_attempt_zero_is_rejected() {
+    let _ = FlowTest::<Shop>::new().fail(ShopNode::Pay, 0, "declined");
+}
+
+#[test]
+#[should_panic(
+    expected = "attempt 4 of `pay` never happens: it is attempted at most 3 times (`retry 2`)"
+)]
+fn an_injection_beyond_the_retries_is_rejected() {
+    let _ = FlowTest::<Shop>::new().fail(ShopNode::Pay, 4, "declined");
+}
+
+#[tokio::test(start_paused = true)]
+#[should_panic(
+    expected = "the test injected what the flow never reached: a failure at attempt 2 of `pay`"
+)]
+async fn an_injection_never_consumed_fails_the_test() {
+    // The first attempt succeeds, so the second never happens.
+    let _ = paid()
+        .fail(ShopNode::Pay, 2, "declined")
+        .run(Order {
+            amount: 5,
+            ..Order::default()
+        })
+        .await;
+}
+
+#[derive(Debug, Default)]
+struct Request {
+    approval: Option<Approved>,
+}
+
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Approved {
+    by: String,
+}
+
+flow! {
+    flow Approval(request: Request) {
+        start -> decide;
+        wait decide: Approved => request.approval timeout 1h -> expired -> done;
+        end done;
+        end expired;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_queued_signal_is_delivered_at_its_wait() {
+    use ApprovalNode::*;
+    let run = FlowTest::<Approval>::new()
+        .signal(ApprovalSignal::Decide(Approved { by: "ada".into() }))
+        .run(Request::default())
+        .await;
+    run.assert_path([Start, Decide, Done])
+        .assert_end(ApprovalEnd::Done);
+    assert_eq!(run.context().approval.as_ref().unwrap().by, "ada");
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_signal_the_wait_times_out() {
+    use ApprovalNode::*;
+    let run = FlowTest::<Approval>::new().run(Request::default()).await;
+    run.assert_path([Start, Decide, Expired])
+        .assert_end(ApprovalEnd::Expired);
+    assert_eq!(run.elapsed(), Duration::from_secs(3600));
+}

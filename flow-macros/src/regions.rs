@@ -96,6 +96,10 @@ struct Explored {
     /// The node each node was first reached from, for paths.
     parent: BTreeMap<usize, usize>,
     sound: bool,
+    /// Errors of this branch alone (an `end` or the split reached before a
+    /// `join`), reported only when no node merges branches: a merge is the
+    /// root cause of both, and is reported instead.
+    pending: Vec<(Span, String)>,
 }
 
 impl Analysis<'_, '_> {
@@ -136,7 +140,9 @@ impl Analysis<'_, '_> {
     fn analyse_split(&mut self, split: usize) -> bool {
         let model = self.model;
         let heads: Vec<&Edge> = model.out_edges(split).collect();
-        let mut sound = self.split_has_branches(split, &heads);
+        // A branch listed twice is reported as such, not as a merge.
+        let shape_ok = self.split_has_branches(split, &heads);
+        let mut sound = shape_ok;
         let mut explored = Vec::new();
         for edge in &heads {
             let Some(head) = edge.to.or(edge.suggestion) else {
@@ -147,15 +153,27 @@ impl Analysis<'_, '_> {
             sound &= branch.sound;
             explored.push((head, branch));
         }
+        // Branches that merge at a node that is not a `join` and then run
+        // on to an `end` (or back to the split) break both rules; the merge
+        // is the cause, so it alone is reported.
+        if shape_ok && !self.branches_disjoint(split, &explored) {
+            return false;
+        }
+        // Two branches reaching the same `end` report the same edge once.
+        let mut reported = BTreeSet::new();
+        for (_, branch) in &mut explored {
+            for (span, message) in std::mem::take(&mut branch.pending) {
+                if reported.insert(message.clone()) {
+                    self.error(span, message);
+                }
+            }
+        }
         if !sound {
             return false;
         }
         let Some(join) = self.one_join(split, &explored) else {
             return false;
         };
-        if !self.branches_disjoint(split, &explored) {
-            return false;
-        }
         // A join some other split also reaches has a predecessor outside
         // this region, so it is reported just below.
         if !self.entered_only_through_split(split, join, &explored) {
@@ -217,13 +235,14 @@ impl Analysis<'_, '_> {
             joins: Vec::new(),
             parent: BTreeMap::from([(head, split)]),
             sound: true,
+            pending: Vec::new(),
         };
         let mut queue = VecDeque::from([(head, edge.target.span())]);
         while let Some((node, arrived_by)) = queue.pop_front() {
             let path = || path_to(&branch.parent, split, node);
             if node == split {
                 let path = self.path_text(&path());
-                self.error(
+                branch.pending.push((
                     arrived_by,
                     format!(
                         "a branch of {} `{}` leads back to `{}` before reaching a `join`: {path}; lead every branch to the split's `join`",
@@ -231,7 +250,7 @@ impl Analysis<'_, '_> {
                         self.name(split),
                         self.name(split)
                     ),
-                );
+                ));
                 branch.sound = false;
                 continue;
             }
@@ -244,7 +263,7 @@ impl Analysis<'_, '_> {
                 }
                 NodeKind::End => {
                     let path = self.path_text(&path());
-                    self.error(
+                    branch.pending.push((
                         arrived_by,
                         format!(
                             "a branch of {} `{}` reaches `end {}` before its `join`: {path}; the other branches would be left running, so lead it to the split's `join`",
@@ -252,7 +271,7 @@ impl Analysis<'_, '_> {
                             self.name(split),
                             self.name(node)
                         ),
-                    );
+                    ));
                     branch.sound = false;
                     continue;
                 }

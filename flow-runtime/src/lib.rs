@@ -154,8 +154,8 @@ pub mod __private {
     pub use crate::exec::{BranchFuture, Settled, TaskRun};
     pub use crate::signal::{
         CheckDeserializable, CheckNeither, CheckPayload, CheckSerializable, EncodeFallback,
-        EncodePayload, PayloadCheck, PayloadCodec, payload_from_json, payload_to_json,
-        store_payload,
+        EncodePayload, PayloadCheck, PayloadCodec, StorePayload, payload_from_json,
+        payload_to_json, store_payload,
     };
     pub use serde_json;
 

@@ -344,8 +344,20 @@ impl<T: Serialize> SerializablePayload for T {}
 pub trait StorePayload<V> {
     #[doc(hidden)]
     fn store_payload(&mut self, payload: V);
+
+    /// A wait's `=> place` as `flow!` writes it, so an unmet bound is
+    /// reported on the place: see [`StorePlace`](crate::StorePlace).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __store_payload(payload: V, place: &mut Self)
+    where
+        Self: Sized,
+    {
+        place.store_payload(payload);
+    }
 }
 
+#[diagnostic::do_not_recommend]
 impl<V, P: crate::step::StorePlace<V>> StorePayload<V> for P {
     fn store_payload(&mut self, payload: V) {
         self.store(payload);

@@ -354,13 +354,17 @@ impl StdError for Panicked {}
 #[diagnostic::on_unimplemented(
     message = "the error type `{Self}` of this step cannot be turned into a step failure",
     label = "this step fails with `{Self}`",
-    note = "a task's error type must convert into `Box<dyn std::error::Error + Send + Sync>`: implement `std::error::Error` for it, or map it to one"
+    note = "a task's error type must convert into `Box<dyn std::error::Error + Send + Sync>`: implement `std::error::Error` for it, or map it to one; a boxed error must be `Box<dyn std::error::Error + Send + Sync>`, since a flow runs on any thread"
 )]
 pub trait IntoStepError {
     /// Converts the error.
     fn into_step_error(self) -> StepError;
 }
 
+// `do_not_recommend`: an error type that does not convert reads as this
+// trait's message, not as rustc's search through `Into` (for
+// `Box<dyn Error>`, three errors, one about unsized types).
+#[diagnostic::do_not_recommend]
 impl<E: Into<BoxError>> IntoStepError for E {
     fn into_step_error(self) -> StepError {
         StepError::new(self)
@@ -378,6 +382,19 @@ pub trait StepOutput {
     type Value;
     /// Splits the output into its value or its failure.
     fn into_step_result(self) -> Result<Self::Value, StepError>;
+
+    /// What `flow!` writes after a task's call:
+    /// `<_ as StepOutput>::__step_result(output)`, so an output that is no
+    /// `Result` is reported on the call, with no note pointing into this
+    /// crate.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __step_result(output: Self) -> Result<Self::Value, StepError>
+    where
+        Self: Sized,
+    {
+        output.into_step_result()
+    }
 }
 
 impl<T, E: IntoStepError> StepOutput for Result<T, E> {
@@ -410,14 +427,31 @@ impl<T, E: IntoStepError> StepOutput for Result<T, E> {
 pub trait StorePlace<V> {
     /// Overwrites the place with `value`.
     fn store(&mut self, value: V);
+
+    /// `=> place` as `flow!` writes it: `<_ as StorePlace<_>>::__store(value,
+    /// &mut place)`. The value comes first, so its type is inferred first, and
+    /// an unmet bound on `Self` is reported on the place (the `_`), with no
+    /// note pointing into this crate.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __store(value: V, place: &mut Self)
+    where
+        Self: Sized,
+    {
+        place.store(value);
+    }
 }
 
+// `do_not_recommend`: a mismatch reads as the trait's own message, without a
+// list of these impls pointing into this crate.
+#[diagnostic::do_not_recommend]
 impl<V> StorePlace<V> for V {
     fn store(&mut self, value: V) {
         *self = value;
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<V> StorePlace<V> for Option<V> {
     fn store(&mut self, value: V) {
         *self = Some(value);
@@ -443,26 +477,41 @@ impl<V> StorePlace<V> for Option<V> {
 pub trait StoreError {
     /// Overwrites the place with `error` (or its message).
     fn store_error(&mut self, error: StepError);
+
+    /// `on error => place` as `flow!` writes it, so an unmet bound is
+    /// reported on the place: see [`StorePlace`].
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __store_error(place: &mut Self, error: StepError)
+    where
+        Self: Sized,
+    {
+        place.store_error(error);
+    }
 }
 
+#[diagnostic::do_not_recommend]
 impl StoreError for StepError {
     fn store_error(&mut self, error: StepError) {
         *self = error;
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl StoreError for Option<StepError> {
     fn store_error(&mut self, error: StepError) {
         *self = Some(error);
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl StoreError for String {
     fn store_error(&mut self, error: StepError) {
         *self = error.to_string();
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl StoreError for Option<String> {
     fn store_error(&mut self, error: StepError) {
         *self = Some(error.to_string());

@@ -41,8 +41,8 @@
 //! # }
 //! ```
 //!
-//! Waits and signals are not part of the DSL yet; the harness will deliver
-//! signals when they are.
+//! A flow that waits is given its signals with [`FlowTest::signal`]; each
+//! is taken when the instance reaches its wait.
 
 use crate::exec::{Hooks, run_with, start_with};
 use crate::flow::{EndId, Flow, NodeId};
@@ -60,6 +60,7 @@ use std::time::Duration;
 pub struct FlowTest<F: Flow> {
     script: Script<F>,
     observers: Vec<Arc<dyn Observer>>,
+    signals: Vec<F::Signal>,
 }
 
 impl<F: Flow> Default for FlowTest<F> {
@@ -76,6 +77,7 @@ impl<F: Flow> FlowTest<F> {
                 rules: Mutex::new(Vec::new()),
             },
             observers: Vec::new(),
+            signals: Vec::new(),
         }
     }
 
@@ -165,26 +167,74 @@ impl<F: Flow> FlowTest<F> {
         self.rule(node, Some(attempt), Action::Panic(message))
     }
 
+    /// Queues `signal` (of the flow's generated `<Flow>Signal` enum): it is
+    /// delivered to the instance, which takes it when it reaches the wait
+    /// the signal completes. Signals are sent in the order they were queued.
+    pub fn signal(mut self, signal: F::Signal) -> Self {
+        self.signals.push(signal);
+        self
+    }
+
     /// Attaches an observer, as [`Runner::observe`](crate::Runner::observe).
     pub fn observe(mut self, observer: impl Observer) -> Self {
         self.observers.push(Arc::new(observer));
         self
     }
 
-    /// Runs one instance to its outcome.
-    pub async fn run(self, context: F::Context) -> TestRun<F> {
+    /// Runs one instance to its outcome, delivering the queued signals.
+    ///
+    /// # Panics
+    ///
+    /// If a failure, timeout or panic injected at an attempt was never
+    /// consumed because that attempt never happened (the test expects
+    /// something the flow did not do); the message names each.
+    pub async fn run(mut self, context: F::Context) -> TestRun<F> {
         let began = tokio::time::Instant::now();
-        let outcome = run_with::<F>(context, self.hooks()).await;
+        let signals = std::mem::take(&mut self.signals);
+        let script = Arc::new(std::mem::replace(
+            &mut self.script,
+            Script {
+                rules: Mutex::new(Vec::new()),
+            },
+        ));
+        let hooks = Hooks {
+            observers: self.observers,
+            script: Some(script.clone()),
+        };
+        let outcome = if signals.is_empty() {
+            run_with::<F>(context, hooks).await
+        } else {
+            let instance = start_with::<F>(context, hooks);
+            for signal in signals {
+                // An instance that finished before taking it is judged by
+                // the test's assertions on its outcome.
+                let _ = instance.signal(signal);
+            }
+            instance.outcome().await
+        };
+        let unused = script.unused_injections();
+        assert!(
+            unused.is_empty(),
+            "the test injected what the flow never reached: {}\npath: {}",
+            unused.join(", "),
+            outcome.path()
+        );
         TestRun {
             outcome,
             elapsed: began.elapsed(),
         }
     }
 
-    /// Starts one instance, to cancel it or watch its progress while the
-    /// test moves the clock (`tokio::time::advance`).
-    pub fn start(self, context: F::Context) -> Instance<F> {
-        start_with::<F>(context, self.hooks())
+    /// Starts one instance, to cancel it, signal it or watch its progress
+    /// while the test moves the clock (`tokio::time::advance`). The queued
+    /// signals are sent at once.
+    pub fn start(mut self, context: F::Context) -> Instance<F> {
+        let signals = std::mem::take(&mut self.signals);
+        let instance = start_with::<F>(context, self.hooks());
+        for signal in signals {
+            let _ = instance.signal(signal);
+        }
+        instance
     }
 
     fn hooks(self) -> Hooks<F> {
@@ -195,16 +245,34 @@ impl<F: Flow> FlowTest<F> {
     }
 
     fn rule(self, node: F::Node, attempt: Option<u32>, action: Action) -> Self {
-        let is_task = info::<F>(node).is_some_and(|info| info.kind().is_task());
-        assert!(
-            is_task,
-            "`{}` is not a task: only tasks call steps that a test can replace",
-            node.name()
-        );
+        let info = info::<F>(node).filter(|info| info.kind().is_task());
+        let Some(info) = info else {
+            panic!(
+                "`{}` is not a task: only tasks call steps that a test can replace",
+                node.name()
+            );
+        };
+        if let Some(attempt) = attempt {
+            let most = info.policy().max_attempts();
+            assert!(
+                attempt >= 1,
+                "attempt 0 of `{}` never happens: attempts count from 1",
+                node.name()
+            );
+            assert!(
+                attempt <= most,
+                "attempt {attempt} of `{}` never happens: it is attempted at most {most} time{} \
+                 (`retry {}`); inject at attempt 1 to {most}, or give the task more retries",
+                node.name(),
+                if most == 1 { "" } else { "s" },
+                most - 1,
+            );
+        }
         self.script.lock().push(Rule {
             node,
             attempt,
             action,
+            used: false,
         });
         self
     }
@@ -225,6 +293,8 @@ struct Rule<F: Flow> {
     /// `None`: every attempt.
     attempt: Option<u32>,
     action: Action,
+    /// Taken at least once.
+    used: bool,
 }
 
 type MakeValue = Box<dyn FnMut(&Step) -> Result<Box<dyn Any + Send>, StepError> + Send>;
@@ -268,11 +338,35 @@ impl<F: Flow> Script<F> {
                     .iter()
                     .position(|rule| rule.node == node && rule.attempt.is_none())
             })?;
+        rules[position].used = true;
         Some(match &mut rules[position].action {
             Action::Value { make, type_name } => Scripted::Value(make(step), type_name),
             Action::Hang => Scripted::Hang,
             Action::Panic(message) => Scripted::Panic(message),
         })
+    }
+}
+
+impl<F: Flow> Script<F> {
+    /// The injections at a given attempt that no attempt took, described
+    /// for the test's failure message.
+    fn unused_injections(&self) -> Vec<String> {
+        self.lock()
+            .iter()
+            .filter(|rule| !rule.used)
+            .filter_map(|rule| {
+                let attempt = rule.attempt?;
+                let what = match rule.action {
+                    Action::Value { .. } => "a failure",
+                    Action::Hang => "a timeout",
+                    Action::Panic(_) => "a panic",
+                };
+                Some(format!(
+                    "{what} at attempt {attempt} of `{}`",
+                    rule.node.name()
+                ))
+            })
+            .collect()
     }
 }
 

@@ -21,7 +21,7 @@ pub fn reachable_from_start(model: &Model, errors: &mut Errors) {
     if model.successors(start).next().is_none() {
         return; // `start` leads nowhere: reported once by `start::one_edge_out_none_in`
     }
-    let reached = reachable_from(model, start);
+    let reached = reachable_from_starts(model);
     let unreached: Vec<usize> = (0..model.nodes.len())
         .filter(|&n| {
             !reached[n] && model.nodes[n].kind != NodeKind::Start && is_first_definition(model, n)
@@ -71,6 +71,21 @@ pub fn reachable_from_start(model: &Model, errors: &mut Errors) {
             report(node, &mut covered);
         }
     }
+}
+
+/// Which nodes a path from any `start` reaches. A second `start` is reported
+/// by `start::exactly_one_start`; what it leads to is not unreachable as
+/// well (one root cause, one error).
+pub fn reachable_from_starts(model: &Model) -> Vec<bool> {
+    let mut reached = vec![false; model.nodes.len()];
+    for (index, node) in model.nodes.iter().enumerate() {
+        if node.kind == NodeKind::Start {
+            for (seen, now) in reached.iter_mut().zip(reachable_from(model, index)) {
+                *seen |= now;
+            }
+        }
+    }
+    reached
 }
 
 /// Which nodes a path from `from` reaches (including `from` itself).

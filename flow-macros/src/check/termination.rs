@@ -1,6 +1,6 @@
 //! Every node reached from `start` can go on to reach an `end`.
 
-use super::reachability::reachable_from;
+use super::reachability::{reachable_from, reachable_from_starts};
 use crate::errors::Errors;
 use crate::model::{Model, NodeKind};
 use std::collections::VecDeque;
@@ -9,7 +9,8 @@ use std::collections::VecDeque;
 /// from which no path reaches an `end` is reported once, at the loop that
 /// traps it (the first of the loop's nodes in source order), naming the loop.
 ///
-/// A node with no way out at all (a task without a successor, or a wait with
+/// A flow without any `end` is reported once, by `ends`, not again for
+/// every loop. A node with no way out at all (a task without a successor, or a wait with
 /// only its `timeout` route) is already reported by `successors`; a node with a misspelt target by `names`; a node
 /// leading back into `start` by `start`. All count as able to finish here, so
 /// a mistake is never reported twice.
@@ -17,14 +18,13 @@ pub fn every_node_reaches_an_end(model: &Model, errors: &mut Errors) {
     if model.is_incomplete() {
         return; // a statement did not parse: its edges are unknown
     }
-    let Some(start) = model
-        .nodes
-        .iter()
-        .position(|node| node.kind == NodeKind::Start)
-    else {
+    if !model.nodes.iter().any(|node| node.kind == NodeKind::Start) {
         return;
-    };
-    let reached = reachable_from(model, start);
+    }
+    if !model.nodes.iter().any(|node| node.kind == NodeKind::End) {
+        return; // no `end` at all: reported once by `ends::at_least_one_end`
+    }
+    let reached = reachable_from_starts(model);
     let can_finish = can_finish(model);
     let stuck: Vec<usize> = (0..model.nodes.len())
         .filter(|&n| reached[n] && !can_finish[n])

@@ -658,17 +658,19 @@ mod reachability {
     }
 
     #[test]
-    fn a_second_start_does_not_reach_anything() {
+    fn what_only_a_second_start_reaches_is_not_also_unreachable() {
+        // One root cause, one error: the second `start` is told to go.
         let source = "flow F(c: C) {
             start -> done;
             start -> other;
             end done;
             end other;
         }";
+        assert_eq!(run(reachable_from_start, source), Vec::<String>::new());
         assert_eq!(
-            run(reachable_from_start, source),
+            check(source),
             [
-                "5:16 `other`: end `other` is unreachable: no path from `start` leads to it; add an edge to it or remove it"
+                "3:12 `start`: a flow has exactly one `start`; remove this one or merge the paths with an `xor` gateway"
             ]
         );
     }

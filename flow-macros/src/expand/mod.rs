@@ -3,7 +3,7 @@
 mod diagram;
 mod docs;
 mod graph;
-mod step;
+pub(crate) mod step;
 pub mod types;
 
 use crate::model::{Model, NodeKind, name_key, variant_name};

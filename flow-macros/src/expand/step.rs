@@ -155,8 +155,10 @@ impl Code<'_, '_> {
             None => quote!(#value),
         };
         let store = task.store.as_ref().map(|place| {
-            // Spanned at the place, so a type mismatch underlines what the user wrote.
-            quote_spanned!(place.span()=> ::flow_runtime::__private::store(#stored, &mut #place);)
+            // Spanned at the place, so a type mismatch underlines what the
+            // user wrote. A trait function, not `__private::store`, so no note
+            // points at a bound inside flow-runtime.
+            quote_spanned!(place.span()=> <_ as ::flow_runtime::StorePlace<_>>::__store(#stored, &mut #place);)
         });
         let route = match &task.route {
             Route::Edges(_) => {
@@ -256,8 +258,14 @@ impl Code<'_, '_> {
     fn region(&self, split: usize) -> TokenStream {
         let region = &self.regions.by_split[&split];
         let model = self.model;
-        let branches = Ident::new("__flow_branches", Span::mixed_site());
-        let scope = scope_param();
+        // The glue that holds the branches' futures is spanned at the
+        // split's name, hygiene included (a join of spans across hygiene
+        // contexts falls back to the whole invocation): a borrow conflict
+        // only rustc sees ("first borrow later used here") then points at
+        // the split, not at the whole `flow!`.
+        let span = Span::mixed_site().located_at(model.nodes[split].name.span());
+        let branches = Ident::new("__flow_branches", span);
+        let scope = Ident::new(&scope_param().to_string(), span);
         let count = region.branches.len();
         // An `or` starts the branches whose conditions hold, or its `else`;
         // every condition is evaluated before any branch borrows the context.
@@ -277,13 +285,13 @@ impl Code<'_, '_> {
         let pushes = region.branches.iter().enumerate().zip(active).map(|((i, branch), active)| {
             let head = self.variant(branch.head);
             let future = self.branch_future(split, i);
-            let push = quote!(#branches.push((#i, #head, ::flow_runtime::__private::branch(#future))););
+            let push = quote_spanned!(span=> #branches.push((#i, #head, ::flow_runtime::__private::branch(#future))););
             match active {
                 Some(flag) => quote!(if #flag { #push }),
                 None => push,
             }
         });
-        quote! {{
+        quote_spanned! {span=> {
             #prelude
             let mut #branches: ::std::vec::Vec<(usize, _, ::flow_runtime::__private::BranchFuture<'_>)> =
                 ::std::vec::Vec::with_capacity(#count);
@@ -401,7 +409,7 @@ impl Code<'_, '_> {
             (Some(on_error), Some(handler)) => {
                 let handler = self.variant(handler);
                 let store = on_error.store.as_ref().map(|place| {
-                    quote_spanned!(place.span()=> ::flow_runtime::__private::store_error(&mut #place, #error);)
+                    quote_spanned!(place.span()=> <_ as ::flow_runtime::StoreError>::__store_error(&mut #place, #error);)
                 });
                 quote! {
                     #scope.recovered(#variant, #handler, &#error);
@@ -497,7 +505,7 @@ pub fn recover_method(model: &Model, node_enum: &Ident, context_type: &syn::Type
             let store = on_error.store.as_ref().map(|place| {
                 let name = &model.def.context_name;
                 let store =
-                    quote_spanned!(place.span()=> ::flow_runtime::__private::store_error(&mut #place, #error););
+                    quote_spanned!(place.span()=> <_ as ::flow_runtime::StoreError>::__store_error(&mut #place, #error););
                 quote! {
                     #[allow(unused_mut)]
                     let mut #name = &mut *#context_param;
@@ -536,7 +544,7 @@ pub fn recover_method(model: &Model, node_enum: &Ident, context_type: &syn::Type
 /// accepted. A sub-flow call runs the flow through the scope instead. With
 /// `intercept` (a task's node and step info) the call is awaited through
 /// the scope, where a test script may stand in for it.
-fn awaited_call(
+pub(crate) fn awaited_call(
     call: &Expr,
     sub_flow: Option<&syn::Path>,
     intercept: Option<(TokenStream, TokenStream)>,
@@ -561,7 +569,8 @@ fn awaited_call(
         }
         None => quote!(#future),
     };
-    let awaited = quote_spanned!(span=> ::flow_runtime::__private::step_output(#bound.await));
+    let awaited =
+        quote_spanned!(span=> <_ as ::flow_runtime::StepOutput>::__step_result(#bound.await));
     // The script is asked first; the call's own errors (not a future, not a
     // `Result`) still come from the plain `.await` above, once.
     let awaited = match intercept {
@@ -608,7 +617,7 @@ pub fn receive_method(
                 // Spanned at the place, so a payload that does not fit it is
                 // underlined there, as for a task's `=> place`.
                 let store =
-                    quote_spanned!(place.span()=> ::flow_runtime::__private::store_payload(#value, &mut #place););
+                    quote_spanned!(place.span()=> <_ as ::flow_runtime::__private::StorePayload<_>>::__store_payload(#value, &mut #place););
                 quote! {
                     #[allow(unused_mut)]
                     let mut #name = &mut *#context_param;

@@ -394,17 +394,55 @@ fn reject_clauses(
             .ident()
             .map(|(ident, _)| ident)
             .expect("peeked");
-        let message = if keyword == "for" {
-            "`for` only applies to a `wait`: it names who may complete the wait".to_owned()
-        } else {
-            format!(
-                "`{keyword}` only applies to tasks: {what} that could fail, be retried or be undone"
-            )
-        };
-        errors.push(keyword.span(), message);
+        errors.push(keyword.span(), misplaced_clause(&keyword, what));
         clauses::parse_clause(input, &mut Clauses::default(), node, &mut Errors::new())?;
     }
     Ok(())
+}
+
+/// Clauses between a node's name and what must follow it (a gateway's
+/// braces, a split's `->`): each keyword is reported as by
+/// [`reject_clauses`], and everything up to `until` is skipped, so the rest
+/// of the statement still parses.
+fn reject_clauses_before(
+    input: ParseStream,
+    what: &str,
+    errors: &mut Errors,
+    until: impl Fn(Cursor) -> bool,
+) {
+    if !clauses::peek_clause(input) {
+        return;
+    }
+    let _ = input.step(|cursor| {
+        let mut rest = *cursor;
+        let mut after_path_separator = false;
+        while !until(rest) && !is_punct(rest, ';') {
+            let Some((tree, next)) = rest.token_tree() else {
+                break;
+            };
+            if !after_path_separator
+                && clauses::at_clause(rest)
+                && let TokenTree::Ident(keyword) = &tree
+            {
+                errors.push(keyword.span(), misplaced_clause(keyword, what));
+            }
+            after_path_separator =
+                matches!(&tree, TokenTree::Punct(p) if p.as_char() == '.' || p.as_char() == ':');
+            rest = next;
+        }
+        Ok(((), rest))
+    });
+}
+
+/// The error for the clause `keyword` on a node of kind `what`.
+fn misplaced_clause(keyword: &Ident, what: &str) -> String {
+    if keyword == "for" {
+        "`for` only applies to a `wait`: it names who may complete the wait".to_owned()
+    } else {
+        format!(
+            "`{keyword}` only applies to tasks: {what} that could fail, be retried or be undone"
+        )
+    }
 }
 
 /// `and NAME -> a, b;` or `join NAME -> next;`.
@@ -415,6 +453,11 @@ fn parse_split_or_join(
     errors: &mut Errors,
 ) -> syn::Result<NodeStmt> {
     let name = parse_node_name(input, keyword)?;
+    let what = match keyword {
+        "and" => "a parallel split does no work",
+        _ => "a join does no work",
+    };
+    reject_clauses_before(input, what, errors, |cursor| is_pair(cursor, '-', '>'));
     if !input.peek(Token![->]) {
         let example = match keyword {
             "and" => format!("`and {name} -> first_branch, second_branch;`"),
@@ -423,10 +466,6 @@ fn parse_split_or_join(
         return Err(input.error(format!("expected `->` and where `{name}` leads: {example}")));
     }
     let edges = parse_edges(input)?;
-    let what = match keyword {
-        "and" => "a parallel split does no work",
-        _ => "a join does no work",
-    };
     reject_clauses(input, &name, what, errors)?;
     end_statement(input, edges.last().unwrap_or(&name).span())?;
     Ok(NodeStmt { docs, name, edges })
@@ -626,6 +665,11 @@ fn parse_gateway(
     errors: &mut Errors,
 ) -> syn::Result<GatewayStmt> {
     let name = parse_node_name(input, keyword)?;
+    // `xor big compensate undo(&order) { .. }`: the clause is reported like
+    // one after the braces, and skipped up to them.
+    reject_clauses_before(input, "a gateway does no work", errors, |cursor| {
+        cursor.group(Delimiter::Brace).is_some()
+    });
     let body;
     braced!(body in input);
     let branches = within(&body, parse_xor_branches)?;
