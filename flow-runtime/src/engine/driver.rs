@@ -97,7 +97,10 @@ async fn run<F: Durable>(inner: &Arc<Inner>, stored: StoredInstance) -> Result<(
                 _ = machine.advance() => {}
             }
         }
-        if inner.crash_after.is_some_and(|after| inner.commits() >= after) {
+        if inner
+            .crash_after
+            .is_some_and(|after| inner.commits() >= after)
+        {
             return Ok(()); // a simulated crash: this transition is lost
         }
         let commit = prepare(&machine, version, &mut recorded, consumed)?;
@@ -121,7 +124,10 @@ async fn take_signal<F: Durable>(
     wait: F::Node,
 ) -> Result<Taken, StoreError> {
     let signals = inner.store.signals(machine.instance()).await?;
-    let Some(signal) = signals.into_iter().find(|signal| signal.wait == wait.name()) else {
+    let Some(signal) = signals
+        .into_iter()
+        .find(|signal| signal.wait == wait.name())
+    else {
         return Ok(Taken::None);
     };
     let decoded = serde_json::from_slice(&signal.payload)
@@ -149,14 +155,16 @@ fn prepare<F: Durable>(
     consumed: Option<u64>,
 ) -> Result<Commit, StoreError> {
     let id = machine.instance();
-    let state = machine
-        .encode()
-        .map_err(|error| StoreError::Backend(format!("the state of {id} does not encode: {error}")))?;
+    let state = machine.encode().map_err(|error| {
+        StoreError::Backend(format!("the state of {id} does not encode: {error}"))
+    })?;
     let events = {
         let records = machine.scope.lock();
         let new = records.journal.since(*recorded);
         *recorded += new.len();
-        new.iter().map(encode_entry::<F>).collect::<Result<Vec<_>, _>>()
+        new.iter()
+            .map(encode_entry::<F>)
+            .collect::<Result<Vec<_>, _>>()
     }
     .map_err(|error| StoreError::Backend(format!("an event of {id} does not encode: {error}")))?;
     Ok(Commit {

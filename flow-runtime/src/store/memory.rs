@@ -72,11 +72,11 @@ impl Row {
         if !parked {
             return;
         }
-        let signalled = self.stored.wait.as_ref().is_some_and(|wait| {
-            self.signals
-                .values()
-                .any(|signal| signal.wait == wait.wait)
-        });
+        let signalled = self
+            .stored
+            .wait
+            .as_ref()
+            .is_some_and(|wait| self.signals.values().any(|signal| signal.wait == wait.wait));
         if signalled || self.stored.cancel.is_some() {
             self.stored.status = Status::Runnable;
         }
@@ -296,11 +296,7 @@ impl Store for MemoryStore {
         ready(result).boxed()
     }
 
-    fn mark_broken(
-        &self,
-        id: InstanceId,
-        reason: String,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn mark_broken(&self, id: InstanceId, reason: String) -> BoxFuture<'_, Result<(), StoreError>> {
         let mut data = self.data();
         let result = data.row(id).map(|row| {
             row.stored.status = Status::Broken;

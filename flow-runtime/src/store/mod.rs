@@ -337,8 +337,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// Marks an instance broken with a reason, leaving its state untouched.
-    fn mark_broken(&self, id: InstanceId, reason: String)
-    -> BoxFuture<'_, Result<(), StoreError>>;
+    fn mark_broken(&self, id: InstanceId, reason: String) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// The instance's journal events, in order.
     fn journal(&self, id: InstanceId) -> BoxFuture<'_, Result<Vec<Vec<u8>>, StoreError>>;

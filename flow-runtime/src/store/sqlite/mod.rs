@@ -341,7 +341,11 @@ const IDLE_READERS: usize = 4;
 
 impl Readers {
     fn read<T>(&self, op: impl FnOnce(&Connection) -> Result<T, Fail>) -> Result<T, StoreError> {
-        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
         let conn = match idle {
             Some(conn) => conn,
             None => schema::open_reader(&self.path, &self.options).map_err(sql::backend)?,
@@ -416,11 +420,7 @@ impl Store for SqliteStore {
         self.write(move |conn| sql::cancel(conn, id, request))
     }
 
-    fn mark_broken(
-        &self,
-        id: InstanceId,
-        reason: String,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn mark_broken(&self, id: InstanceId, reason: String) -> BoxFuture<'_, Result<(), StoreError>> {
         self.write(move |conn| sql::mark_broken(conn, id, reason))
     }
 

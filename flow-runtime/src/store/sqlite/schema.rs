@@ -124,7 +124,8 @@ pub(super) fn open_reader(path: &Path, options: &SqliteOptions) -> rusqlite::Res
 fn marks(conn: &Connection) -> rusqlite::Result<(i32, i64, i64)> {
     let application: i32 = conn.query_row("PRAGMA application_id", [], |row| row.get(0))?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    let objects: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))?;
+    let objects: i64 =
+        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))?;
     Ok((application, version, objects))
 }
 

@@ -125,9 +125,7 @@ fn transaction(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), Stor
                 // Some errors (disk full, I/O) make SQLite roll back the
                 // whole transaction: then the batch is lost.
                 if conn.is_autocommit() {
-                    return Err(backend(
-                        "SQLite rolled the transaction back after an error",
-                    ));
+                    return Err(backend("SQLite rolled the transaction back after an error"));
                 }
                 conn.execute_batch("ROLLBACK TO op; RELEASE op")
                     .map_err(backend)?;
