@@ -14,7 +14,7 @@ mod sqlite;
 
 pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
-pub use sqlite::{OpenError, SqliteOptions, SqliteStore, Synchronous};
+pub use sqlite::{OpenError, SqliteOptions, SqliteStore, Synchronous, WriteStats};
 
 use crate::id::InstanceId;
 use futures::future::BoxFuture;

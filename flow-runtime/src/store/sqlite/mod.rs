@@ -16,11 +16,12 @@ use futures::future::{BoxFuture, FutureExt};
 use rusqlite::Connection;
 use sql::Fail;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 use tokio::sync::oneshot;
-use writer::{Job, Request};
+use writer::{Counts, Job, Request};
 
 /// A [`Store`] in one SQLite file (with the `sqlite` feature, on by default).
 ///
@@ -37,6 +38,9 @@ use writer::{Job, Request};
 /// `COMMIT`. Many concurrent callers thus share one fsync. A write is
 /// answered only once it is committed; if SQLite fails (I/O, disk full) the
 /// caller gets [`StoreError::Backend`] and nothing of the operation applies.
+/// When such an error makes SQLite roll back the whole transaction, the
+/// writer applies the batch's other operations again in a new one, so one
+/// caller's failure is no one else's.
 ///
 /// # Reads
 ///
@@ -92,6 +96,18 @@ struct Inner {
     writer: Option<mpsc::Sender<Box<dyn Job>>>,
     thread: Option<JoinHandle<()>>,
     readers: Arc<Readers>,
+    counts: Arc<Counts>,
+}
+
+/// What a [`SqliteStore`]'s writer has committed: see
+/// [`SqliteStore::write_stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct WriteStats {
+    /// Physical transactions committed.
+    pub transactions: u64,
+    /// Logical operations they carried, refused ones included.
+    pub operations: u64,
 }
 
 /// How a [`SqliteStore`] opens its file.
@@ -237,9 +253,11 @@ impl SqliteStore {
         let path = path.as_ref().to_owned();
         let conn = schema::open_writer(&path, &options)?;
         let (sender, jobs) = mpsc::channel();
+        let counts = Arc::new(Counts::default());
+        let written = Arc::clone(&counts);
         let thread = std::thread::Builder::new()
             .name("flow-sqlite-writer".to_owned())
-            .spawn(move || writer::run(conn, jobs))
+            .spawn(move || writer::run(conn, jobs, written))
             .map_err(|error| OpenError::Sqlite {
                 path: path.clone(),
                 message: format!("cannot start the writer thread: {error}"),
@@ -255,6 +273,7 @@ impl SqliteStore {
                 writer: Some(sender),
                 thread: Some(thread),
                 readers,
+                counts,
             }),
         })
     }
@@ -272,11 +291,33 @@ impl SqliteStore {
         &self.inner.path
     }
 
+    /// What this store's writer has committed since it opened: how many
+    /// physical transactions, carrying how many logical operations (each
+    /// writing call is one). Their ratio is the group commit's batch size.
+    ///
+    /// ```
+    /// use flow_runtime::store::{Filter, SqliteStore, Store};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = SqliteStore::open(dir.path().join("flows.db")).unwrap();
+    /// store.release(flow_runtime::InstanceId::from_u128(1)).await.unwrap_err();
+    /// let stats = store.write_stats();
+    /// assert_eq!((stats.transactions, stats.operations), (1, 1));
+    /// # }
+    /// ```
+    pub fn write_stats(&self) -> WriteStats {
+        WriteStats {
+            transactions: self.inner.counts.transactions.load(Ordering::Relaxed),
+            operations: self.inner.counts.operations.load(Ordering::Relaxed),
+        }
+    }
+
     /// Sends `op` to the writer; the future answers after its commit.
     fn write<T, F>(&self, op: F) -> BoxFuture<'static, Result<T, StoreError>>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, Fail> + Send + 'static,
+        F: Fn(&Connection) -> Result<T, Fail> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job: Box<dyn Job> = Box::new(Request::new(op, reply));
@@ -371,7 +412,7 @@ impl Readers {
 
 impl Store for SqliteStore {
     fn create(&self, instance: NewInstance) -> BoxFuture<'_, Result<Created, StoreError>> {
-        self.write(move |conn| sql::create(conn, instance))
+        self.write(move |conn| sql::create(conn, &instance))
     }
 
     fn load(&self, id: InstanceId) -> BoxFuture<'_, Result<Option<StoredInstance>, StoreError>> {
@@ -379,7 +420,7 @@ impl Store for SqliteStore {
     }
 
     fn commit(&self, commits: Vec<Commit>) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.write(move |conn| sql::commit(conn, commits))
+        self.write(move |conn| sql::commit(conn, &commits))
     }
 
     fn claim(
@@ -405,7 +446,7 @@ impl Store for SqliteStore {
         signal: NewSignal,
     ) -> BoxFuture<'_, Result<Delivery, StoreError>> {
         let received_at = crate::clock::now();
-        self.write(move |conn| sql::signal(conn, id, signal, received_at))
+        self.write(move |conn| sql::signal(conn, id, &signal, received_at))
     }
 
     fn signals(&self, id: InstanceId) -> BoxFuture<'_, Result<Vec<StoredSignal>, StoreError>> {
@@ -417,11 +458,11 @@ impl Store for SqliteStore {
         id: InstanceId,
         request: CancelRequest,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.write(move |conn| sql::cancel(conn, id, request))
+        self.write(move |conn| sql::cancel(conn, id, &request))
     }
 
     fn mark_broken(&self, id: InstanceId, reason: String) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.write(move |conn| sql::mark_broken(conn, id, reason))
+        self.write(move |conn| sql::mark_broken(conn, id, &reason))
     }
 
     fn journal(&self, id: InstanceId) -> BoxFuture<'_, Result<Vec<Vec<u8>>, StoreError>> {

@@ -48,7 +48,7 @@ type Sql<T> = Result<T, Fail>;
 // ---- encodings ----
 
 /// Nanoseconds since the Unix epoch (negative before it).
-fn time(at: SystemTime) -> Sql<i64> {
+pub(super) fn time(at: SystemTime) -> Sql<i64> {
     let nanos = match at.duration_since(UNIX_EPOCH) {
         Ok(after) => i64::try_from(after.as_nanos()),
         Err(before) => i64::try_from(before.duration().as_nanos()).map(|nanos| -nanos),
@@ -56,7 +56,7 @@ fn time(at: SystemTime) -> Sql<i64> {
     nanos.map_err(|_| Fail::Store(backend(format!("{at:?} is out of the store's range"))))
 }
 
-fn from_time(nanos: i64) -> SystemTime {
+pub(super) fn from_time(nanos: i64) -> SystemTime {
     let magnitude = Duration::from_nanos(nanos.unsigned_abs());
     if nanos >= 0 {
         UNIX_EPOCH + magnitude
@@ -143,7 +143,7 @@ fn exists(conn: &Connection, id: InstanceId) -> Sql<()> {
     status_of(conn, id).map(drop)
 }
 
-fn append(conn: &Connection, id: &str, events: Vec<Vec<u8>>) -> Sql<()> {
+fn append(conn: &Connection, id: &str, events: &[Vec<u8>]) -> Sql<()> {
     if events.is_empty() {
         return Ok(());
     }
@@ -174,7 +174,7 @@ fn settle(conn: &Connection, id: &str) -> Sql<()> {
 
 // ---- writes ----
 
-pub(super) fn create(conn: &Connection, new: NewInstance) -> Sql<Created> {
+pub(super) fn create(conn: &Connection, new: &NewInstance) -> Sql<Created> {
     if let Some(key) = &new.key {
         let existing = conn
             .prepare_cached("SELECT id FROM instances WHERE flow = ?1 AND business_key = ?2")?
@@ -203,11 +203,11 @@ pub(super) fn create(conn: &Connection, new: NewInstance) -> Sql<Created> {
         new.key,
         new.state
     ])?;
-    append(conn, &id, new.events)?;
+    append(conn, &id, &new.events)?;
     Ok(Created::New(new.id))
 }
 
-pub(super) fn commit(conn: &Connection, commits: Vec<Commit>) -> Sql<()> {
+pub(super) fn commit(conn: &Connection, commits: &[Commit]) -> Sql<()> {
     for commit in commits {
         let id = id_text(commit.id);
         let (wait, assignee, groups, since) = match &commit.wait {
@@ -252,7 +252,7 @@ pub(super) fn commit(conn: &Connection, commits: Vec<Commit>) -> Sql<()> {
                 actual: actual.cast_unsigned(),
             }));
         }
-        append(conn, &id, commit.events)?;
+        append(conn, &id, &commit.events)?;
         if let Some(seq) = commit.consumed {
             conn.prepare_cached("DELETE FROM signals WHERE seq = ?1 AND instance = ?2")?
                 .execute(params![seq.cast_signed(), id])?;
@@ -319,7 +319,7 @@ pub(super) fn release(conn: &Connection, id: InstanceId) -> Sql<()> {
 pub(super) fn signal(
     conn: &Connection,
     id: InstanceId,
-    signal: NewSignal,
+    signal: &NewSignal,
     received_at: SystemTime,
 ) -> Sql<Delivery> {
     if status_of(conn, id)?.is_finished() {
@@ -349,7 +349,7 @@ pub(super) fn signal(
     Ok(Delivery::Accepted)
 }
 
-pub(super) fn cancel(conn: &Connection, id: InstanceId, request: CancelRequest) -> Sql<()> {
+pub(super) fn cancel(conn: &Connection, id: InstanceId, request: &CancelRequest) -> Sql<()> {
     if status_of(conn, id)?.is_finished() {
         return Err(StoreError::Finished(id).into());
     }
@@ -362,7 +362,7 @@ pub(super) fn cancel(conn: &Connection, id: InstanceId, request: CancelRequest) 
     settle(conn, &text)
 }
 
-pub(super) fn mark_broken(conn: &Connection, id: InstanceId, reason: String) -> Sql<()> {
+pub(super) fn mark_broken(conn: &Connection, id: InstanceId, reason: &str) -> Sql<()> {
     let changed = conn
         .prepare_cached(
             "UPDATE instances SET status = 'broken', broken = ?2, claimed_until = NULL

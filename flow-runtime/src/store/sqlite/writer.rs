@@ -7,7 +7,8 @@
 use super::sql::{Fail, backend};
 use crate::store::StoreError;
 use rusqlite::Connection;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 use tokio::sync::oneshot;
 
 /// At most this many operations share one transaction, so that one commit
@@ -34,9 +35,11 @@ pub(super) enum Applied {
     Failed,
 }
 
-/// A typed [`Job`]: a closure and the oneshot that takes its result.
+/// A typed [`Job`]: an operation and the oneshot that takes its result.
+/// The operation may run more than once: when SQLite rolls a whole
+/// transaction back, the writer runs the batch's other operations again.
 pub(super) struct Request<T, F> {
-    op: Option<F>,
+    op: F,
     result: Option<Result<T, StoreError>>,
     reply: oneshot::Sender<Result<T, StoreError>>,
 }
@@ -44,7 +47,7 @@ pub(super) struct Request<T, F> {
 impl<T, F> Request<T, F> {
     pub(super) fn new(op: F, reply: oneshot::Sender<Result<T, StoreError>>) -> Self {
         Request {
-            op: Some(op),
+            op,
             result: None,
             reply,
         }
@@ -54,13 +57,10 @@ impl<T, F> Request<T, F> {
 impl<T, F> Job for Request<T, F>
 where
     T: Send,
-    F: FnOnce(&Connection) -> Result<T, Fail> + Send,
+    F: Fn(&Connection) -> Result<T, Fail> + Send,
 {
     fn apply(&mut self, conn: &Connection) -> Applied {
-        let Some(op) = self.op.take() else {
-            return Applied::Failed;
-        };
-        let result = op(conn).map_err(Fail::into_store);
+        let result = (self.op)(conn).map_err(Fail::into_store);
         let applied = if result.is_ok() {
             Applied::Done
         } else {
@@ -83,8 +83,15 @@ where
     }
 }
 
+/// What the writer has committed so far.
+#[derive(Debug, Default)]
+pub(super) struct Counts {
+    pub(super) transactions: AtomicU64,
+    pub(super) operations: AtomicU64,
+}
+
 /// Runs until every sender is gone, then closes the connection.
-pub(super) fn run(conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>) {
+pub(super) fn run(conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>, counts: Arc<Counts>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -93,44 +100,75 @@ pub(super) fn run(conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>) {
                 Err(_) => break,
             }
         }
-        apply(&conn, batch);
+        let operations = batch.len() as u64;
+        if apply(&conn, batch) {
+            counts.transactions.fetch_add(1, Ordering::Relaxed);
+            counts.operations.fetch_add(operations, Ordering::Relaxed);
+        }
     }
 }
 
-/// Applies a batch in one transaction and answers every job.
-fn apply(conn: &Connection, mut batch: Vec<Box<dyn Job>>) {
-    let failure = match transaction(conn, &mut batch) {
-        Ok(()) => None,
-        Err(error) => {
-            if !conn.is_autocommit() {
-                // If even this fails, the connection rolls back when it
-                // next begins; the callers already get the error.
-                let _ = conn.execute_batch("ROLLBACK");
+/// Applies a batch in one transaction and answers every job; whether it
+/// committed.
+fn apply(conn: &Connection, mut batch: Vec<Box<dyn Job>>) -> bool {
+    // Jobs still in the batch: one whose error made SQLite roll back the
+    // whole transaction (disk full, I/O) leaves it with that error, and the
+    // others run again in a new one, so it fails no one else.
+    let mut live = vec![true; batch.len()];
+    let failure = loop {
+        match attempt(conn, &mut batch, &live) {
+            Attempt::Committed => break None,
+            Attempt::Lost(culprit) => live[culprit] = false,
+            Attempt::Failed(error) => {
+                if !conn.is_autocommit() {
+                    // If even this fails, the connection rolls back when it
+                    // next begins; the callers already get the error.
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                break Some(error);
             }
-            Some(error)
         }
     };
+    let committed = failure.is_none();
     for job in batch {
         job.answer(failure.clone());
     }
+    committed
 }
 
-fn transaction(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), StoreError> {
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
-    for job in batch.iter_mut() {
-        conn.execute_batch("SAVEPOINT op").map_err(backend)?;
-        match job.apply(conn) {
-            Applied::Done => conn.execute_batch("RELEASE op").map_err(backend)?,
-            Applied::Failed => {
-                // Some errors (disk full, I/O) make SQLite roll back the
-                // whole transaction: then the batch is lost.
-                if conn.is_autocommit() {
-                    return Err(backend("SQLite rolled the transaction back after an error"));
-                }
-                conn.execute_batch("ROLLBACK TO op; RELEASE op")
-                    .map_err(backend)?;
-            }
+/// How one try at a batch's transaction ended.
+enum Attempt {
+    Committed,
+    /// SQLite rolled the transaction back when this job failed.
+    Lost(usize),
+    /// SQLite failed outside any job (begin, savepoint, commit).
+    Failed(StoreError),
+}
+
+fn attempt(conn: &Connection, batch: &mut [Box<dyn Job>], live: &[bool]) -> Attempt {
+    let sql = |statement: &str| conn.execute_batch(statement).map_err(backend);
+    if let Err(error) = sql("BEGIN IMMEDIATE") {
+        return Attempt::Failed(error);
+    }
+    let jobs = batch
+        .iter_mut()
+        .enumerate()
+        .filter(|(index, _)| live[*index]);
+    for (index, job) in jobs {
+        if let Err(error) = sql("SAVEPOINT op") {
+            return Attempt::Failed(error);
+        }
+        let ended = match job.apply(conn) {
+            Applied::Done => sql("RELEASE op"),
+            Applied::Failed if conn.is_autocommit() => return Attempt::Lost(index),
+            Applied::Failed => sql("ROLLBACK TO op; RELEASE op"),
+        };
+        if let Err(error) = ended {
+            return Attempt::Failed(error);
         }
     }
-    conn.execute_batch("COMMIT").map_err(backend)
+    match sql("COMMIT") {
+        Ok(()) => Attempt::Committed,
+        Err(error) => Attempt::Failed(error),
+    }
 }
