@@ -36,7 +36,10 @@ async fn events(engine: &Engine, id: InstanceId) -> Vec<String> {
 #[tokio::test(start_paused = true)]
 async fn a_small_order_sleeps_through_its_timer_and_completes() {
     let engine = engine(&MemoryStore::new());
-    let id = engine.start::<Fulfilment>(order("small", 500)).await.unwrap();
+    let id = engine
+        .start::<Fulfilment>(order("small", 500))
+        .await
+        .unwrap();
     assert_eq!(engine.until_parked(id).await.unwrap(), Status::Sleeping);
     let started = tokio::time::Instant::now();
     let done = engine.outcome::<Fulfilment>(id).await.unwrap().unwrap();
@@ -55,14 +58,21 @@ async fn a_small_order_sleeps_through_its_timer_and_completes() {
 #[tokio::test(start_paused = true)]
 async fn a_large_order_parks_in_the_inbox_until_a_manager_completes_it() {
     let engine = engine(&MemoryStore::new());
-    let id = engine.start::<Fulfilment>(order("large", 1500)).await.unwrap();
+    let id = engine
+        .start::<Fulfilment>(order("large", 1500))
+        .await
+        .unwrap();
     assert_eq!(engine.until_parked(id).await.unwrap(), Status::Waiting);
 
     let alice = User::new("alice").in_group("manager");
     let tasks = engine.tasks(&alice).await.unwrap();
     assert_eq!(tasks.len(), 1);
     assert_eq!(
-        (tasks[0].instance, tasks[0].wait.as_str(), tasks[0].flow.as_str()),
+        (
+            tasks[0].instance,
+            tasks[0].wait.as_str(),
+            tasks[0].flow.as_str()
+        ),
         (id, "approval", "Fulfilment")
     );
     assert_eq!(tasks[0].groups, ["manager"]);
@@ -74,8 +84,14 @@ async fn a_large_order_parks_in_the_inbox_until_a_manager_completes_it() {
     assert_eq!(done.end, FulfilmentEnd::Shipped);
     assert_eq!(done.context.approval.unwrap().note, "ok");
     let journal = events(&engine, id).await;
-    assert!(journal.contains(&"approval completed by alice".to_owned()), "{journal:?}");
-    assert!(engine.tasks(&alice).await.unwrap().is_empty(), "the task is closed");
+    assert!(
+        journal.contains(&"approval completed by alice".to_owned()),
+        "{journal:?}"
+    );
+    assert!(
+        engine.tasks(&alice).await.unwrap().is_empty(),
+        "the task is closed"
+    );
     engine.shutdown().await;
 }
 
@@ -84,13 +100,20 @@ async fn parked_instances_hold_no_task() {
     let engine = engine(&MemoryStore::new());
     let mut ids = Vec::new();
     for _ in 0..50 {
-        ids.push(engine.start::<Fulfilment>(order("parked", 5000)).await.unwrap());
+        ids.push(
+            engine
+                .start::<Fulfilment>(order("parked", 5000))
+                .await
+                .unwrap(),
+        );
     }
     for id in &ids {
         assert_eq!(engine.until_parked(*id).await.unwrap(), Status::Waiting);
     }
     // Only the engine's run loop is alive: no task per waiting instance.
-    let alive = tokio::runtime::Handle::current().metrics().num_alive_tasks();
+    let alive = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
     assert!(alive <= 1, "{alive} tasks alive for 50 parked instances");
     let waiting = Filter {
         status: Some(Status::Waiting),
@@ -103,7 +126,10 @@ async fn parked_instances_hold_no_task() {
 #[tokio::test(start_paused = true)]
 async fn a_signal_sent_before_the_wait_is_kept_and_consumed_there() {
     let engine = engine(&MemoryStore::new());
-    let id = engine.start::<Fulfilment>(order("early", 2000)).await.unwrap();
+    let id = engine
+        .start::<Fulfilment>(order("early", 2000))
+        .await
+        .unwrap();
     // Sent at once, before the run loop took the instance to its wait.
     engine.signal(id, approve("early")).await.unwrap();
     let done = engine.outcome::<Fulfilment>(id).await.unwrap().unwrap();
@@ -114,10 +140,19 @@ async fn a_signal_sent_before_the_wait_is_kept_and_consumed_there() {
 #[tokio::test(start_paused = true)]
 async fn a_duplicate_delivery_is_accepted_once() {
     let engine = engine(&MemoryStore::new());
-    let id = engine.start::<Fulfilment>(order("dedupe", 2000)).await.unwrap();
+    let id = engine
+        .start::<Fulfilment>(order("dedupe", 2000))
+        .await
+        .unwrap();
     engine.until_parked(id).await.unwrap();
-    let first = engine.signal_once(id, "msg-1", approve("first")).await.unwrap();
-    let second = engine.signal_once(id, "msg-1", approve("second")).await.unwrap();
+    let first = engine
+        .signal_once(id, "msg-1", approve("first"))
+        .await
+        .unwrap();
+    let second = engine
+        .signal_once(id, "msg-1", approve("second"))
+        .await
+        .unwrap();
     assert_eq!((first, second), (Delivery::Accepted, Delivery::Duplicate));
     let done = engine.outcome::<Fulfilment>(id).await.unwrap().unwrap();
     assert_eq!(done.context.approval.unwrap().note, "first");
@@ -139,12 +174,19 @@ async fn bad_signals_are_typed_errors_that_change_nothing() {
         EngineError::UnknownInstance(unknown)
     );
 
-    let waiting = engine.start::<Fulfilment>(order("bad", 2000)).await.unwrap();
+    let waiting = engine
+        .start::<Fulfilment>(order("bad", 2000))
+        .await
+        .unwrap();
     engine.until_parked(waiting).await.unwrap();
     let before = events(&engine, waiting).await;
 
     let wrong_type = engine
-        .signal_json(waiting, "approval", serde_json::json!({ "approved": "yes" }))
+        .signal_json(
+            waiting,
+            "approval",
+            serde_json::json!({ "approved": "yes" }),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -173,7 +215,11 @@ async fn bad_signals_are_typed_errors_that_change_nothing() {
 
     // A finished instance takes no signal.
     engine.signal(waiting, approve("ok")).await.unwrap();
-    engine.outcome::<Fulfilment>(waiting).await.unwrap().unwrap();
+    engine
+        .outcome::<Fulfilment>(waiting)
+        .await
+        .unwrap()
+        .unwrap();
     let finished = engine.signal(waiting, approve("again")).await.unwrap_err();
     assert_eq!(
         finished,
@@ -188,7 +234,10 @@ async fn bad_signals_are_typed_errors_that_change_nothing() {
 #[tokio::test(start_paused = true)]
 async fn only_the_named_users_complete_a_user_task() {
     let engine = engine(&MemoryStore::new());
-    let id = engine.start::<Fulfilment>(order("users", 3000)).await.unwrap();
+    let id = engine
+        .start::<Fulfilment>(order("users", 3000))
+        .await
+        .unwrap();
     engine.until_parked(id).await.unwrap();
     let bob = User::new("bob").in_group("sales");
     let refused = engine.complete(id, &bob, approve("me")).await.unwrap_err();
@@ -197,16 +246,24 @@ async fn only_the_named_users_complete_a_user_task() {
         format!("`bob` may not complete `wait approval` of instance {id}")
     );
     assert_eq!(engine.status(id).await.unwrap(), Status::Waiting);
-    assert!(engine.history::<Fulfilment>(id).await.unwrap().events().all(
-        |event| !matches!(event, Event::Signalled { .. })
-    ));
+    assert!(
+        engine
+            .history::<Fulfilment>(id)
+            .await
+            .unwrap()
+            .events()
+            .all(|event| !matches!(event, Event::Signalled { .. }))
+    );
     engine.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_wait_times_out_along_its_route() {
     let engine = engine(&MemoryStore::new());
-    let id = engine.start::<Fulfilment>(order("timeout", 1500)).await.unwrap();
+    let id = engine
+        .start::<Fulfilment>(order("timeout", 1500))
+        .await
+        .unwrap();
     engine.until_parked(id).await.unwrap();
     // Two timeouts of 48 h pass: `escalate` runs twice, then the manager answers.
     tokio::time::sleep(2 * 48 * HOUR + HOUR).await;
@@ -227,7 +284,9 @@ async fn a_wait_times_out_along_its_route() {
 async fn a_retry_parks_the_instance_and_keeps_its_attempt_count_across_a_restart() {
     let store = MemoryStore::new();
     let ledger = ledger("retry");
-    ledger.ship_failures.store(2, std::sync::atomic::Ordering::SeqCst);
+    ledger
+        .ship_failures
+        .store(2, std::sync::atomic::Ordering::SeqCst);
     let first = engine(&store);
     let id = first.start::<Fulfilment>(order("retry", 10)).await.unwrap();
     // The timer (1 h), then `ship` fails once and parks for its 10 min backoff.
@@ -239,29 +298,54 @@ async fn a_retry_parks_the_instance_and_keeps_its_attempt_count_across_a_restart
     // A new engine on the same store: the retry is neither early nor reset.
     let second = engine(&store);
     tokio::time::sleep(Duration::from_secs(60)).await;
-    assert_eq!(ledger.count("ship"), 1, "no retry before its backoff passed");
+    assert_eq!(
+        ledger.count("ship"),
+        1,
+        "no retry before its backoff passed"
+    );
     let done = second.outcome::<Fulfilment>(id).await.unwrap().unwrap();
     assert!(done.context.shipped);
-    assert_eq!(ledger.count("ship"), 3, "attempts 1 and 2 failed, 3 succeeded");
+    assert_eq!(
+        ledger.count("ship"),
+        3,
+        "attempts 1 and 2 failed, 3 succeeded"
+    );
     let attempts: Vec<String> = done
         .journal
         .events()
         .filter(|event| matches!(event, Event::Attempt { .. }))
         .map(|event| event.to_string())
         .collect();
-    assert_eq!(attempts, ["pay attempt 1", "ship attempt 1", "ship attempt 2", "ship attempt 3"]);
+    assert_eq!(
+        attempts,
+        [
+            "pay attempt 1",
+            "ship attempt 1",
+            "ship attempt 2",
+            "ship attempt 3"
+        ]
+    );
     second.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn cancelling_a_waiting_or_sleeping_instance() {
     let engine = engine(&MemoryStore::new());
-    let waiting = engine.start::<Fulfilment>(order("cancel", 1500)).await.unwrap();
-    let sleeping = engine.start::<Fulfilment>(order("cancel", 15)).await.unwrap();
+    let waiting = engine
+        .start::<Fulfilment>(order("cancel", 1500))
+        .await
+        .unwrap();
+    let sleeping = engine
+        .start::<Fulfilment>(order("cancel", 15))
+        .await
+        .unwrap();
     engine.until_parked(waiting).await.unwrap();
     engine.until_parked(sleeping).await.unwrap();
 
-    engine.cancel(waiting, "customer left", false).await.unwrap();
+    engine
+        .cancel(waiting, "customer left", false)
+        .await
+        .unwrap();
     let cancelled = engine.outcome::<Fulfilment>(waiting).await.unwrap();
     let Outcome::Cancelled(cancelled) = cancelled else {
         panic!("expected a cancellation, got {cancelled}");
@@ -271,7 +355,11 @@ async fn cancelling_a_waiting_or_sleeping_instance() {
 
     // The sleeping one was paid: cancelling with compensation refunds it.
     engine.cancel(sleeping, "out of stock", true).await.unwrap();
-    let cancelled = engine.outcome::<Fulfilment>(sleeping).await.unwrap().unwrap_cancelled();
+    let cancelled = engine
+        .outcome::<Fulfilment>(sleeping)
+        .await
+        .unwrap()
+        .unwrap_cancelled();
     assert_eq!(cancelled.compensation.compensated_names(), ["pay"]);
     assert_eq!(ledger("cancel").count("pay"), 1);
     assert_eq!(
@@ -316,7 +404,10 @@ async fn starting_the_same_business_key_twice_returns_the_first_instance() {
 #[tokio::test(start_paused = true)]
 async fn history_and_progress_of_a_running_instance() {
     let engine = engine(&MemoryStore::new());
-    let id = engine.start::<Fulfilment>(order("history", 100)).await.unwrap();
+    let id = engine
+        .start::<Fulfilment>(order("history", 100))
+        .await
+        .unwrap();
     engine.until_parked(id).await.unwrap();
     let progress = engine.progress::<Fulfilment>(id).await.unwrap();
     assert_eq!((progress.steps_done, progress.finished), (1, false));
@@ -348,12 +439,17 @@ async fn a_broken_instance_is_marked_and_the_others_go_on() {
         .await
         .unwrap();
     let engine = engine(&store);
-    let fine = engine.start::<Fulfilment>(order("broken", 1)).await.unwrap();
+    let fine = engine
+        .start::<Fulfilment>(order("broken", 1))
+        .await
+        .unwrap();
     engine.outcome::<Fulfilment>(fine).await.unwrap().unwrap();
     assert_eq!(engine.status(broken).await.unwrap(), Status::Broken);
     let error = engine.outcome::<Fulfilment>(broken).await.unwrap_err();
     assert!(
-        error.to_string().contains("its stored state does not decode"),
+        error
+            .to_string()
+            .contains("its stored state does not decode"),
         "{error}"
     );
     engine.shutdown().await;
@@ -362,7 +458,10 @@ async fn a_broken_instance_is_marked_and_the_others_go_on() {
 #[tokio::test(start_paused = true)]
 async fn a_flow_that_is_not_registered_is_refused() {
     let engine = Engine::memory().start();
-    let error = engine.start::<Fulfilment>(order("none", 1)).await.unwrap_err();
+    let error = engine
+        .start::<Fulfilment>(order("none", 1))
+        .await
+        .unwrap_err();
     assert_eq!(
         error.to_string(),
         "flow `Fulfilment` is not registered with this engine: call `register::<Fulfilment>()` on its builder"
@@ -376,7 +475,9 @@ async fn crashing_after_every_commit_ends_the_same_way() {
     for amount in [10, 5000] {
         let report = CrashTest::<Fulfilment>::new(move || {
             // `ship` fails once per run, so a retry is crashed through too.
-            ledger("crash").ship_failures.store(1, std::sync::atomic::Ordering::SeqCst);
+            ledger("crash")
+                .ship_failures
+                .store(1, std::sync::atomic::Ordering::SeqCst);
             order("crash", amount)
         })
         .signals(|_| approve("crash"))
@@ -465,42 +566,81 @@ async fn at_most_the_concurrency_limit_runs_at_once() {
         .start();
     let mut ids = Vec::new();
     for _ in 0..6 {
-        ids.push(engine.start::<slow::Slow>(slow::job("limit", 10)).await.unwrap());
+        ids.push(
+            engine
+                .start::<slow::Slow>(slow::job("limit", 10))
+                .await
+                .unwrap(),
+        );
     }
     let started = tokio::time::Instant::now();
     for id in ids {
-        assert!(engine.outcome::<slow::Slow>(id).await.unwrap().unwrap().context.done);
+        assert!(
+            engine
+                .outcome::<slow::Slow>(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .context
+                .done
+        );
     }
     assert_eq!(slow::counts("limit"), (2, 6));
-    assert!(started.elapsed() >= Duration::from_secs(30), "three rounds of two");
+    assert!(
+        started.elapsed() >= Duration::from_secs(30),
+        "three rounds of two"
+    );
     engine.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn cancelling_a_running_instance_drops_its_step() {
     let engine = Engine::memory().register::<slow::Slow>().start();
-    let long = engine.start::<slow::Slow>(slow::job("cancel", 3600)).await.unwrap();
+    let long = engine
+        .start::<slow::Slow>(slow::job("cancel", 3600))
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(slow::counts("cancel"), (1, 0), "the step runs");
     let asked = tokio::time::Instant::now();
     engine.cancel(long, "not needed", false).await.unwrap();
-    let cancelled = engine.outcome::<slow::Slow>(long).await.unwrap().unwrap_cancelled();
+    let cancelled = engine
+        .outcome::<slow::Slow>(long)
+        .await
+        .unwrap()
+        .unwrap_cancelled();
     assert_eq!(cancelled.node, slow::SlowNode::Work);
-    assert_eq!(slow::counts("cancel"), (1, 1), "the step's future was dropped");
-    assert!(asked.elapsed() < Duration::from_secs(60), "without waiting for the hour");
+    assert_eq!(
+        slow::counts("cancel"),
+        (1, 1),
+        "the step's future was dropped"
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(60),
+        "without waiting for the hour"
+    );
     engine.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn shutdown_commits_the_running_transition_and_another_engine_resumes() {
     let store = MemoryStore::new();
-    let engine = Engine::builder(store.clone()).register::<slow::Slow>().start();
-    let id = engine.start::<slow::Slow>(slow::job("shutdown", 5)).await.unwrap();
+    let engine = Engine::builder(store.clone())
+        .register::<slow::Slow>()
+        .start();
+    let id = engine
+        .start::<slow::Slow>(slow::job("shutdown", 5))
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
     // Returns once `work` finished and its transition is committed.
     engine.shutdown().await;
     let stored = store.load(id).await.unwrap().unwrap();
-    assert_eq!(stored.status, Status::Runnable, "stopped between transitions");
+    assert_eq!(
+        stored.status,
+        Status::Runnable,
+        "stopped between transitions"
+    );
     let journal = engine.history::<slow::Slow>(id).await.unwrap();
     assert_eq!(
         journal.events().last().unwrap().to_string(),
@@ -586,7 +726,16 @@ async fn an_instance_stored_by_another_definition_is_left_untouched_as_broken() 
     assert_eq!(stored.version, stored_before.version);
     // Others of the new definition run.
     let fresh = new.start::<v2::Ticketing>(Ticket::default()).await.unwrap();
-    new.signal(fresh, v2::TicketingSignal::Go(Go)).await.unwrap();
-    assert!(new.outcome::<v2::Ticketing>(fresh).await.unwrap().unwrap().context.checked);
+    new.signal(fresh, v2::TicketingSignal::Go(Go))
+        .await
+        .unwrap();
+    assert!(
+        new.outcome::<v2::Ticketing>(fresh)
+            .await
+            .unwrap()
+            .unwrap()
+            .context
+            .checked
+    );
     new.shutdown().await;
 }

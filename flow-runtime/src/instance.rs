@@ -1,9 +1,9 @@
 //! Handles of instances started in memory.
 
 use crate::flow::Flow;
+use crate::id::InstanceId;
 use crate::observe::{Progress, ProgressTracker};
 use crate::outcome::Outcome;
-use crate::id::InstanceId;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;

@@ -90,8 +90,8 @@ mod policy;
 mod runner;
 mod signal;
 mod state;
-pub mod store;
 mod step;
+pub mod store;
 pub mod testing;
 
 pub use engine::{Durable, Engine, EngineBuilder, EngineError, Started, User, UserTask};
@@ -110,10 +110,10 @@ pub use policy::{Backoff, Policy, Retry};
 pub use runner::Runner;
 pub use signal::{NoSignal, Payload, Signal, SignalError};
 pub use state::InstanceState;
-pub use store::{Delivery, Filter, Status};
 pub use step::{
     BoxError, IntoStepError, Permanent, Step, StepError, StepOutput, StoreError, StorePlace,
 };
+pub use store::{Delivery, Filter, Status};
 
 /// Defines a flow. See the [crate documentation](crate) and the README.
 pub use flow_macros::flow;

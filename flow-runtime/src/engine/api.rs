@@ -102,7 +102,11 @@ impl Engine {
     /// ([`EngineError::Finished`]), of another flow
     /// ([`EngineError::WrongFlow`]), or can no longer reach the signal's
     /// wait ([`EngineError::WaitNotReachable`]).
-    pub async fn signal<S: Signal>(&self, id: InstanceId, signal: S) -> Result<Delivery, EngineError>
+    pub async fn signal<S: Signal>(
+        &self,
+        id: InstanceId,
+        signal: S,
+    ) -> Result<Delivery, EngineError>
     where
         S::Flow: Durable,
     {
@@ -359,7 +363,10 @@ impl Engine {
     ///
     /// [`EngineError::UnknownInstance`], [`EngineError::WrongFlow`], or
     /// [`EngineError::Decode`] for an event that does not decode.
-    pub async fn history<F: Durable>(&self, id: InstanceId) -> Result<Journal<F::Node>, EngineError> {
+    pub async fn history<F: Durable>(
+        &self,
+        id: InstanceId,
+    ) -> Result<Journal<F::Node>, EngineError> {
         let stored = self.load(id).await?;
         self.check_flow::<F>(&stored)?;
         self.journal::<F>(id).await
@@ -425,11 +432,9 @@ impl Engine {
             self.check_flow::<F>(&stored)?;
             if stored.status.is_finished() {
                 let state: InstanceState<F> =
-                    serde_json::from_slice(&stored.state).map_err(|error| {
-                        EngineError::Decode {
-                            id,
-                            reason: error.to_string(),
-                        }
+                    serde_json::from_slice(&stored.state).map_err(|error| EngineError::Decode {
+                        id,
+                        reason: error.to_string(),
                     })?;
                 let journal = self.journal::<F>(id).await?;
                 let machine = state.into_machine(Hooks::default());
@@ -514,4 +519,3 @@ impl<F: Flow> InstanceState<F> {
         self.position.node()
     }
 }
-

@@ -123,7 +123,10 @@ async fn take_signal<F: Durable>(
     wait: F::Node,
 ) -> Result<Taken, StoreError> {
     let signals = inner.store.signals(machine.instance()).await?;
-    let Some(signal) = signals.into_iter().find(|signal| signal.wait == wait.name()) else {
+    let Some(signal) = signals
+        .into_iter()
+        .find(|signal| signal.wait == wait.name())
+    else {
         return Ok(Taken::None);
     };
     let decoded = serde_json::from_slice(&signal.payload)
@@ -151,14 +154,16 @@ fn prepare<F: Durable>(
     consumed: Option<u64>,
 ) -> Result<Commit, StoreError> {
     let id = machine.instance();
-    let state = machine
-        .encode()
-        .map_err(|error| StoreError::Backend(format!("the state of {id} does not encode: {error}")))?;
+    let state = machine.encode().map_err(|error| {
+        StoreError::Backend(format!("the state of {id} does not encode: {error}"))
+    })?;
     let events = {
         let records = machine.scope.lock();
         let new = records.journal.since(*recorded);
         *recorded += new.len();
-        new.iter().map(encode_entry::<F>).collect::<Result<Vec<_>, _>>()
+        new.iter()
+            .map(encode_entry::<F>)
+            .collect::<Result<Vec<_>, _>>()
     }
     .map_err(|error| StoreError::Backend(format!("an event of {id} does not encode: {error}")))?;
     Ok(Commit {

@@ -21,7 +21,9 @@ pub enum EngineError {
         status: Status,
     },
     /// The flow is not registered with this engine.
-    #[error("flow `{0}` is not registered with this engine: call `register::<{0}>()` on its builder")]
+    #[error(
+        "flow `{0}` is not registered with this engine: call `register::<{0}>()` on its builder"
+    )]
     UnknownFlow(String),
     /// The instance belongs to another flow than the one asked for.
     #[error("instance {id} is an instance of `{actual}`, not of `{expected}`")]

@@ -27,8 +27,7 @@ pub(super) async fn undo<F: Flow>(
             attempt,
         });
         let step = machine.scope.step_info(node, iteration, attempt);
-        let error = match guarded(F::compensate(node, &mut machine.context, &step), policy).await
-        {
+        let error = match guarded(F::compensate(node, &mut machine.context, &step), policy).await {
             Ok(Ok(())) => return Ok(()),
             Ok(Err(error)) | Err(error) => error,
         };

@@ -15,8 +15,8 @@ mod scope;
 mod sub_flow;
 
 pub(crate) use hooks::Hooks;
-pub(crate) use memory::{run_with, start_with};
 pub use memory::{run, start};
+pub(crate) use memory::{run_with, start_with};
 pub use position::Position;
 pub(crate) use scope::Records;
 pub use scope::{BranchFuture, Scope, Settled, TaskRun};

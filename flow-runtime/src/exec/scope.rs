@@ -339,9 +339,9 @@ impl<F: Flow> TaskRun<'_, F> {
             }
             // Permanent: retrying cannot make a branch stop reaching an end.
             Ok(Transition::End(end)) => StepError::permanent(BranchReachedEnd(end.name())),
-            Ok(Transition::Wait(_) | Transition::Sleep { .. }) => StepError::permanent(
-                "a `wait` or `timer` cannot run inside a parallel branch",
-            ),
+            Ok(Transition::Wait(_) | Transition::Sleep { .. }) => {
+                StepError::permanent("a `wait` or `timer` cannot run inside a parallel branch")
+            }
             Ok(Transition::Fail(error)) | Err(error) => error,
         };
         let seed = seed_of::<F>(self.scope.instance, self.node, self.iteration);

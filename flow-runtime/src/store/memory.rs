@@ -72,11 +72,11 @@ impl Row {
         if !parked {
             return;
         }
-        let signalled = self.stored.wait.as_ref().is_some_and(|wait| {
-            self.signals
-                .values()
-                .any(|signal| signal.wait == wait.wait)
-        });
+        let signalled = self
+            .stored
+            .wait
+            .as_ref()
+            .is_some_and(|wait| self.signals.values().any(|signal| signal.wait == wait.wait));
         if signalled || self.stored.cancel.is_some() {
             self.stored.status = Status::Runnable;
         }
@@ -127,6 +127,9 @@ impl Store for MemoryStore {
         {
             return ready(Ok(Created::Existing(*existing))).boxed();
         }
+        if data.instances.contains_key(&new.id) {
+            return ready(Ok(Created::Existing(new.id))).boxed();
+        }
         if let Some(key) = &new.key {
             data.keys.insert((new.flow.clone(), key.clone()), new.id);
         }
@@ -166,19 +169,23 @@ impl Store for MemoryStore {
     fn commit(&self, commits: Vec<Commit>) -> BoxFuture<'_, Result<(), StoreError>> {
         let mut data = self.data();
         // Check every version first, so the batch applies whole or not at all.
+        // Commits apply in order: a second commit of one instance follows the
+        // version the first one leaves.
+        let mut versions = HashMap::new();
         for commit in &commits {
-            let row = match data.instances.get(&commit.id) {
-                Some(row) => row,
-                None => return ready(Err(StoreError::UnknownInstance(commit.id))).boxed(),
+            let Some(row) = data.instances.get(&commit.id) else {
+                return ready(Err(StoreError::UnknownInstance(commit.id))).boxed();
             };
-            if row.stored.version != commit.version {
+            let version = versions.entry(commit.id).or_insert(row.stored.version);
+            if *version != commit.version {
                 let conflict = StoreError::Conflict {
                     id: commit.id,
                     expected: commit.version,
-                    actual: row.stored.version,
+                    actual: *version,
                 };
                 return ready(Err(conflict)).boxed();
             }
+            *version += 1;
         }
         let result = commits
             .into_iter()
@@ -289,11 +296,7 @@ impl Store for MemoryStore {
         ready(result).boxed()
     }
 
-    fn mark_broken(
-        &self,
-        id: InstanceId,
-        reason: String,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn mark_broken(&self, id: InstanceId, reason: String) -> BoxFuture<'_, Result<(), StoreError>> {
         let mut data = self.data();
         let result = data.row(id).map(|row| {
             row.stored.status = Status::Broken;

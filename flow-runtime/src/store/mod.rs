@@ -9,8 +9,12 @@
 //! implementation passes one conformance suite (`tests/store_conformance.rs`).
 
 mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{OpenError, SqliteOptions, SqliteStore, Synchronous, WriteStats};
 
 use crate::id::InstanceId;
 use futures::future::BoxFuture;
@@ -119,7 +123,8 @@ pub struct NewInstance {
 pub enum Created {
     /// The instance was stored.
     New(InstanceId),
-    /// An instance of the flow with the same business key exists: this one.
+    /// An instance of the flow with the same business key, or with the same
+    /// id, exists: this one.
     Existing(InstanceId),
 }
 
@@ -274,19 +279,24 @@ pub enum StoreError {
 /// Where an engine keeps instances, journals and signals.
 ///
 /// Every method is one atomic step: it happens whole or not at all.
-/// Implementations: [`MemoryStore`]; SQLite and PostgreSQL follow.
+/// Implementations: [`MemoryStore`] and, with the `sqlite` feature,
+/// `SqliteStore`; PostgreSQL follows.
 pub trait Store: Send + Sync + 'static {
     /// Stores a new, runnable instance, unless one of the same flow has the
-    /// same business key.
+    /// same business key, or one has the same id (a create repeated after
+    /// its answer was lost): then that one is [`Created::Existing`] and
+    /// nothing changes.
     fn create(&self, instance: NewInstance) -> BoxFuture<'_, Result<Created, StoreError>>;
 
     /// The instance, if it exists.
     fn load(&self, id: InstanceId) -> BoxFuture<'_, Result<Option<StoredInstance>, StoreError>>;
 
-    /// Applies every commit, or none: a commit whose version is not the
-    /// stored one fails the batch with [`StoreError::Conflict`]. Each
-    /// applied commit bumps the instance's version by one, appends its
-    /// events and removes the signal it consumed. A commit that parks an
+    /// Applies every commit, in order, or none: a commit whose version is
+    /// not the stored one (after the batch's earlier commits) fails the
+    /// batch with [`StoreError::Conflict`], one of an unknown instance with
+    /// [`StoreError::UnknownInstance`]. Each applied commit bumps the
+    /// instance's version by one, appends its events and removes the signal
+    /// it consumed; it keeps the instance's claim. A commit that parks an
     /// instance at a wait for which a signal is already stored, or while a
     /// cancellation is requested, leaves it runnable instead.
     fn commit(&self, commits: Vec<Commit>) -> BoxFuture<'_, Result<(), StoreError>>;
@@ -327,8 +337,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// Marks an instance broken with a reason, leaving its state untouched.
-    fn mark_broken(&self, id: InstanceId, reason: String)
-    -> BoxFuture<'_, Result<(), StoreError>>;
+    fn mark_broken(&self, id: InstanceId, reason: String) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// The instance's journal events, in order.
     fn journal(&self, id: InstanceId) -> BoxFuture<'_, Result<Vec<Vec<u8>>, StoreError>>;
