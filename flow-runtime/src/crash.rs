@@ -50,8 +50,11 @@ use std::time::Duration;
 /// ```
 pub struct CrashTest<F: Flow> {
     context: Box<dyn Fn() -> F::Context>,
-    signals: Box<dyn Fn(&str) -> F::Signal>,
+    signals: SignalFor<F>,
 }
+
+/// The signal a crash test sends to the wait it names.
+type SignalFor<F> = Box<dyn Fn(&str) -> <F as Flow>::Signal>;
 
 /// What a [`CrashTest`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -517,6 +517,8 @@ fn side_by_side(what: &str, expected: &[&str], actual: &[&str]) -> String {
     text
 }
 
+pub use crate::crash::{CrashReport, CrashTest};
+
 #[cfg(test)]
 mod tests {
     use super::side_by_side;
@@ -535,4 +537,3 @@ mod tests {
     }
 }
 
-pub use crate::crash::{CrashReport, CrashTest};

@@ -174,7 +174,7 @@ impl Engine {
             .filter_map(|summary| {
                 let wait = summary.wait?;
                 user.may_complete(wait.assignee.as_deref(), &wait.groups)
-                    .then(|| UserTask {
+                    .then_some(UserTask {
                         instance: summary.id,
                         flow: summary.flow,
                         wait: wait.wait,
