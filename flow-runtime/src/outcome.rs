@@ -21,6 +21,7 @@ use std::fmt;
 ///     Outcome::Failed(failed) => println!("{failed}; undone: {:?}", failed.compensation.compensated),
 ///     Outcome::Cancelled(cancelled) => println!("cancelled: {}", cancelled.reason),
 ///     Outcome::CompensationFailed(stuck) => eprintln!("needs a human: {stuck}"),
+///     other => println!("{other}"), // `Outcome` may gain kinds of ending
 /// }
 /// # }
 /// ```

@@ -296,14 +296,23 @@ impl SqliteStore {
     /// writing call is one). Their ratio is the group commit's batch size.
     ///
     /// ```
-    /// use flow_runtime::store::{Filter, SqliteStore, Store};
+    /// use flow_runtime::store::{NewInstance, SqliteStore, Store};
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let dir = tempfile::tempdir().unwrap();
     /// let store = SqliteStore::open(dir.path().join("flows.db")).unwrap();
-    /// store.release(flow_runtime::InstanceId::from_u128(1)).await.unwrap_err();
-    /// let stats = store.write_stats();
-    /// assert_eq!((stats.transactions, stats.operations), (1, 1));
+    /// let before = store.write_stats();
+    /// store.create(NewInstance {
+    ///     id: flow_runtime::InstanceId::from_u128(1),
+    ///     flow: "Order".into(),
+    ///     hash: 1,
+    ///     key: None,
+    ///     state: b"{}".to_vec(),
+    ///     events: Vec::new(),
+    /// }).await.unwrap();
+    /// let after = store.write_stats();
+    /// assert_eq!(after.transactions - before.transactions, 1);
+    /// assert_eq!(after.operations - before.operations, 1);
     /// # }
     /// ```
     pub fn write_stats(&self) -> WriteStats {
