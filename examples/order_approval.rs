@@ -1,19 +1,33 @@
-//! The order process with a manager's approval, on an engine.
+//! The order process with a manager's approval, on an engine kept in a
+//! SQLite file: run it, stop it, run it again, and the waiting order is
+//! still there.
 //!
 //! ```text
-//! cargo run --example order_approval
+//! cargo run --example order_approval              # start the orders; order 2 waits
+//! cargo run --example order_approval              # again: order 2 still waits, read from the file
+//! cargo run --example order_approval -- approve   # alice approves it; it finishes
+//! cargo run --example order_approval -- list      # every instance in the file
+//! cargo run --example order_approval -- history order-2   # its journal, its path as Mermaid
 //! ```
 //!
 //! Validate, check stock, wait for a manager's approval when the order is
 //! over 1000, pay (refunded if a later step fails), update stock (restored
-//! likewise), confirm. Three orders run on one engine over the memory
-//! store: a 500 order completes on its own; a 1500 order parks in the
-//! managers' inbox until `alice` approves it; a third order's stock update
-//! fails, and its payment is refunded.
+//! likewise), confirm. A 500 order completes on its own; a 1500 order parks
+//! in the managers' inbox until `alice` approves it, however many times the
+//! process stops in between; a third order's stock update fails, and its
+//! payment is refunded. Each order is started under its business key
+//! (`order-1`, ...), so running the example again starts nothing twice.
+//!
+//! The file is `order_approval.db` in the current directory (or the path
+//! in `FLOW_DB`); delete it to start over. Inspect it with
+//! `sqlite3 order_approval.db 'select id, key, status from instances'`.
 
+use flow_runtime::diagram::mermaid_with_path;
 use flow_runtime::prelude::*;
-use flow_runtime::{Engine, EngineError, InstanceId, Outcome, Status, User};
+use flow_runtime::store::Filter;
+use flow_runtime::{Engine, EngineError, InstanceId, Outcome, Started, Status, User};
 use serde::{Deserialize, Serialize};
+use std::time::SystemTime;
 
 /// A manager's decision.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,50 +153,137 @@ async fn report(engine: &Engine, id: InstanceId) -> Result<(), EngineError> {
     Ok(())
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), EngineError> {
-    let engine = Engine::memory().register::<OrderApproval>().start();
+fn manager() -> User {
+    User::new("alice").in_group("manager")
+}
 
-    println!("order 1 (500): runs to the end on its own");
-    let small = engine
-        .start::<OrderApproval>(order(1, 500, &["book"]))
-        .await?;
-    report(&engine, small).await?;
+/// Starts the three orders, unless an earlier run did, and shows where
+/// each one is.
+async fn run_orders(engine: &Engine) -> Result<(), EngineError> {
+    let orders = [
+        (order(1, 500, &["book"]), "runs to the end on its own"),
+        (order(2, 1500, &["laptop"]), "waits for a manager"),
+        (
+            order(3, 300, &["discontinued"]),
+            "the stock update fails, the payment is refunded",
+        ),
+    ];
+    for (order, story) in orders {
+        let key = format!("order-{}", order.id);
+        println!("{key} ({}): {story}", order.amount);
+        let started = engine.start_with_key::<OrderApproval>(&key, order).await?;
+        if let Started::Existing(id) = started {
+            println!("  found in the file: instance {id}");
+        }
+        let id = started.id();
+        match engine.until_parked(id).await? {
+            Status::Waiting => {
+                for task in engine.tasks(&manager()).await? {
+                    if task.instance == id {
+                        println!(
+                            "  waiting at `{}` in alice's inbox since {}",
+                            task.wait,
+                            ago(task.since)
+                        );
+                    }
+                }
+                println!("  approve it with: cargo run --example order_approval -- approve");
+            }
+            _ => report(engine, id).await?,
+        }
+    }
+    Ok(())
+}
 
-    println!("order 2 (1500): waits for a manager");
-    let large = engine
-        .start::<OrderApproval>(order(2, 1500, &["laptop"]))
-        .await?;
-    assert_eq!(engine.until_parked(large).await?, Status::Waiting);
-    let alice = User::new("alice").in_group("manager");
-    for task in engine.tasks(&alice).await? {
+/// Alice approves every order waiting in her inbox.
+async fn approve(engine: &Engine) -> Result<(), EngineError> {
+    let alice = manager();
+    let inbox = engine.tasks(&alice).await?;
+    if inbox.is_empty() {
+        println!("alice's inbox is empty");
+    }
+    for task in inbox {
         println!(
-            "  inbox of alice: `{}` of {} instance {}",
-            task.wait, task.flow, task.instance
+            "alice approves `{}` of instance {} (waiting since {})",
+            task.wait,
+            task.instance,
+            ago(task.since)
+        );
+        let approval = Approval {
+            approved: true,
+            comment: "fine by me".into(),
+        };
+        engine
+            .complete(
+                task.instance,
+                &alice,
+                OrderApprovalSignal::ManualApproval(approval),
+            )
+            .await?;
+        report(engine, task.instance).await?;
+    }
+    Ok(())
+}
+
+async fn list(engine: &Engine) -> Result<(), EngineError> {
+    for summary in engine.list(Filter::default()).await? {
+        let at = summary.wait.map(|wait| format!(" at `{}`", wait.wait));
+        println!(
+            "{}  {:<8} {}{}",
+            summary.id,
+            summary.key.as_deref().unwrap_or("-"),
+            summary.status,
+            at.unwrap_or_default()
         );
     }
-    let approval = Approval {
-        approved: true,
-        comment: "fine by me".into(),
+    Ok(())
+}
+
+/// One instance's journal and its path drawn on the flow, by id or key.
+async fn history(engine: &Engine, which: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let summaries = engine.list(Filter::default()).await?;
+    let Some(summary) = summaries
+        .iter()
+        .find(|s| s.key.as_deref() == Some(which) || s.id.to_string() == which)
+    else {
+        return Err(format!("no instance `{which}` in the file: see `list`").into());
     };
-    engine
-        .complete(large, &alice, OrderApprovalSignal::ManualApproval(approval))
-        .await?;
-    report(&engine, large).await?;
-    let journal = engine.history::<OrderApproval>(large).await?;
-    for event in journal
-        .events()
-        .filter(|e| e.to_string().contains("completed by"))
+    let journal = engine.history::<OrderApproval>(summary.id).await?;
+    println!("instance {} ({}), {}", summary.id, which, summary.status);
+    print!("{journal}");
+    println!("\n{}", mermaid_with_path::<OrderApproval>(&journal.path()));
+    Ok(())
+}
+
+/// How long ago `since` was, to the second.
+fn ago(since: SystemTime) -> String {
+    let seconds = SystemTime::now()
+        .duration_since(since)
+        .unwrap_or_default()
+        .as_secs();
+    format!("{seconds} s ago")
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let file = std::env::var_os("FLOW_DB").unwrap_or_else(|| "order_approval.db".into());
+    let engine = Engine::sqlite(&file)?.register::<OrderApproval>().start();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
     {
-        println!("  journal: {event}");
+        [] => run_orders(&engine).await?,
+        ["approve"] => approve(&engine).await?,
+        ["list"] => list(&engine).await?,
+        ["history", which] => history(&engine, which).await?,
+        _ => {
+            eprintln!("usage: order_approval [approve | list | history <id or key>]");
+            std::process::exit(2);
+        }
     }
-
-    println!("order 3 (300): the stock update fails, the payment is refunded");
-    let doomed = engine
-        .start::<OrderApproval>(order(3, 300, &["discontinued"]))
-        .await?;
-    report(&engine, doomed).await?;
-
     engine.shutdown().await;
     Ok(())
 }

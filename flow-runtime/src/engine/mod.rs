@@ -131,6 +131,92 @@ impl Engine {
     pub fn memory() -> EngineBuilder {
         Self::builder(MemoryStore::new())
     }
+
+    /// An engine over the SQLite file at `path`, created if it does not
+    /// exist: the embedded durable default. Every committed transition
+    /// survives a crash of the process and, with the default
+    /// [`Synchronous::Full`](crate::store::Synchronous), a loss of power.
+    /// See [`SqliteStore`](crate::store::SqliteStore) for what is stored
+    /// and how, and [`sqlite_with`](Engine::sqlite_with) to choose the
+    /// options.
+    ///
+    /// ```
+    /// use flow_runtime::prelude::*;
+    /// use flow_runtime::{Engine, Status};
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize, Default)]
+    /// pub struct Ticket { pub answer: Option<String> }
+    ///
+    /// flow! {
+    ///     pub flow Support(ticket: Ticket) {
+    ///         start -> reply;
+    ///         wait reply: String => ticket.answer -> done;
+    ///         end done;
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = tempfile::tempdir()?;
+    /// let file = dir.path().join("flows.db");
+    ///
+    /// // One process starts an instance, which parks at its wait...
+    /// let engine = Engine::sqlite(&file)?.register::<Support>().start();
+    /// let id = engine.start::<Support>(Ticket::default()).await?;
+    /// engine.until_parked(id).await?;
+    /// engine.shutdown().await;
+    /// drop(engine);
+    ///
+    /// // ...and the next one finds it in the file where it stopped.
+    /// let engine = Engine::sqlite(&file)?.register::<Support>().start();
+    /// assert_eq!(engine.status(id).await?, Status::Waiting);
+    /// engine.signal(id, SupportSignal::Reply("fixed".into())).await?;
+    /// let done = engine.outcome::<Support>(id).await?.unwrap();
+    /// assert_eq!(done.context.answer.as_deref(), Some("fixed"));
+    /// engine.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError`](crate::store::OpenError) if the file cannot be opened
+    /// or set up, holds another kind of database, or was written by a newer
+    /// version of `flow-runtime`. Nothing in the file is changed then.
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite(
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<EngineBuilder, crate::store::OpenError> {
+        Self::sqlite_with(path, crate::store::SqliteOptions::default())
+    }
+
+    /// As [`sqlite`](Engine::sqlite), with the store's options: when
+    /// commits reach the disk, how long to wait for another process's lock.
+    ///
+    /// ```
+    /// use flow_runtime::Engine;
+    /// use flow_runtime::store::{SqliteOptions, Synchronous};
+    ///
+    /// # fn main() -> Result<(), flow_runtime::store::OpenError> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let file = dir.path().join("flows.db");
+    /// // Survives `kill -9`, not a loss of power; faster.
+    /// let options = SqliteOptions { synchronous: Synchronous::Normal, ..SqliteOptions::default() };
+    /// let builder = Engine::sqlite_with(&file, options)?;
+    /// # drop(builder);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`sqlite`](Engine::sqlite).
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite_with(
+        path: impl AsRef<std::path::Path>,
+        options: crate::store::SqliteOptions,
+    ) -> Result<EngineBuilder, crate::store::OpenError> {
+        let store = crate::store::SqliteStore::open_with(path.as_ref(), options)?;
+        Ok(Self::builder(store))
+    }
 }
 
 impl EngineBuilder {
