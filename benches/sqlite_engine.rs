@@ -1,0 +1,401 @@
+//! The engine on a SQLite file, measured: a load program that prints its
+//! figures (issue 10's benchmarks; the results are in `BENCHMARKS.md`).
+//!
+//! ```text
+//! cargo bench --bench sqlite_engine              # every figure, ~2 minutes here
+//! cargo bench --bench sqlite_engine -- --parked 10000   # fewer parked instances
+//! ```
+//!
+//! In one run, on files in the system's temporary directory (`TMPDIR`):
+//!
+//! 1. the disk's fsync latency (4 KiB write + `fdatasync`, the median of 200);
+//! 2. for each synchronous mode, step transitions per second of 1000
+//!    concurrent instances of a 10-step flow, against the ceiling of raw
+//!    batched inserts into a SQLite file in the same mode, measured right
+//!    after: as many rows as the engine made transitions, each as large as
+//!    a transition's writes, 1000 (one per instance) a transaction;
+//! 3. start-to-complete latency of one 10-step instance at a time;
+//! 4. resident memory per parked instance, with 100 000 instances waiting
+//!    at a `wait` (the process's RSS before and after they parked);
+//! 5. the time a new engine takes to resume 100 000 instances parked at a
+//!    timer that came due while no engine ran, until all have completed.
+
+use flow_runtime::prelude::*;
+use flow_runtime::store::{Filter, SqliteOptions, SqliteStore, Synchronous};
+use flow_runtime::{Engine, InstanceId, Status};
+use futures::future::join_all;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Load {
+    pub n: u64,
+    pub approved: Option<bool>,
+    /// When `Nap` wakes up.
+    pub due: Option<SystemTime>,
+}
+
+async fn step(load: &mut Load) -> Result<(), StepError> {
+    load.n += 1;
+    Ok(())
+}
+
+flow! {
+    /// Ten trivial steps: what is measured is the engine and the store.
+    pub flow Ten(load: Load) {
+        start -> s1;
+        task s1 = step(&mut load) -> s2;
+        task s2 = step(&mut load) -> s3;
+        task s3 = step(&mut load) -> s4;
+        task s4 = step(&mut load) -> s5;
+        task s5 = step(&mut load) -> s6;
+        task s6 = step(&mut load) -> s7;
+        task s7 = step(&mut load) -> s8;
+        task s8 = step(&mut load) -> s9;
+        task s9 = step(&mut load) -> s10;
+        task s10 = step(&mut load) -> done;
+        end done;
+    }
+}
+
+flow! {
+    /// Parks at once until someone approves.
+    pub flow Parked(load: Load) {
+        start -> approve;
+        wait approve: bool => load.approved -> done;
+        end done;
+    }
+}
+
+flow! {
+    /// Parks at once until `load.due`.
+    pub flow Nap(load: Load) {
+        start -> nap;
+        timer nap = at(load.due.unwrap_or(SystemTime::UNIX_EPOCH)) -> done;
+        end done;
+    }
+}
+
+fn options(synchronous: Synchronous) -> SqliteOptions {
+    SqliteOptions {
+        synchronous,
+        ..SqliteOptions::default()
+    }
+}
+
+fn mode_name(synchronous: Synchronous) -> &'static str {
+    match synchronous {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
+    }
+}
+
+/// The median time of a 4 KiB write and `fdatasync` on a file in `dir`.
+fn fsync_latency(dir: &Path) -> Duration {
+    let mut file = std::fs::File::create(dir.join("fsync.probe")).unwrap();
+    let block = [7u8; 4096];
+    let mut times: Vec<Duration> = (0..200)
+        .map(|_| {
+            let began = Instant::now();
+            file.write_all(&block).unwrap();
+            file.sync_data().unwrap();
+            began.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// What the engine's commits of one run looked like, read from its file.
+struct Shape {
+    transitions: u64,
+    /// The writer's transactions, and the operations they carried (the
+    /// commits, and the starts, claims and releases around them).
+    transactions: u64,
+    operations: u64,
+    bytes_per_transition: u64,
+}
+
+fn shape(path: &Path, store: &SqliteStore) -> Shape {
+    let stats = store.write_stats();
+    let db = rusqlite::Connection::open(path).unwrap();
+    let count = |sql: &str| -> u64 {
+        let value: i64 = db.query_row(sql, [], |row| row.get(0)).unwrap();
+        value.max(0) as u64
+    };
+    let journal = count("SELECT coalesce(sum(length(event)), 0) FROM journal");
+    let state = count("SELECT coalesce(sum(length(state)), 0) FROM instances");
+    let instances = count("SELECT count(*) FROM instances").max(1);
+    let transitions = count("SELECT coalesce(sum(version), 0) FROM instances").max(1);
+    Shape {
+        transitions,
+        transactions: stats.transactions.max(1),
+        operations: stats.operations,
+        // Every transition writes the state (the final size stands for all)
+        // and its events.
+        bytes_per_transition: (journal + state / instances * transitions) / transitions,
+    }
+}
+
+/// Rows per second of raw batched inserts into a new SQLite file in `dir`:
+/// `rows` rows of `bytes` bytes, `batch` rows a transaction, WAL, in the
+/// given synchronous mode. The ceiling an engine on SQLite cannot pass.
+fn raw_inserts(dir: &Path, synchronous: Synchronous, rows: u64, batch: u64, bytes: u64) -> f64 {
+    let path = dir.join(format!("raw-{}.db", mode_name(synchronous)));
+    let mut db = rusqlite::Connection::open(&path).unwrap();
+    db.pragma_update(None, "journal_mode", "WAL").unwrap();
+    db.pragma_update(None, "synchronous", mode_name(synchronous))
+        .unwrap();
+    db.execute_batch("CREATE TABLE t (instance INTEGER, seq INTEGER, body BLOB)")
+        .unwrap();
+    let body = vec![b'x'; bytes as usize];
+    let began = Instant::now();
+    let mut written = 0;
+    while written < rows {
+        let tx = db.transaction().unwrap();
+        {
+            let mut insert = tx
+                .prepare_cached("INSERT INTO t VALUES (?1, ?2, ?3)")
+                .unwrap();
+            for _ in 0..batch.min(rows - written) {
+                insert
+                    .execute(rusqlite::params![
+                        (written % 1000) as i64,
+                        written as i64,
+                        body
+                    ])
+                    .unwrap();
+                written += 1;
+            }
+        }
+        tx.commit().unwrap();
+    }
+    rows as f64 / began.elapsed().as_secs_f64()
+}
+
+/// Waits until every instance in `ids` has finished; panics after a minute.
+async fn all_finished(engine: &Engine, ids: &[InstanceId]) {
+    let outcomes = join_all(ids.iter().map(|&id| engine.outcome::<Ten>(id)));
+    let outcomes = tokio::time::timeout(Duration::from_secs(120), outcomes)
+        .await
+        .expect("the instances did not finish within two minutes");
+    for outcome in outcomes {
+        assert!(outcome.unwrap().is_completed());
+    }
+}
+
+/// 1000 concurrent 10-step instances: transitions per second, and the
+/// same file's raw ceiling.
+async fn throughput(dir: &Path, synchronous: Synchronous) {
+    let path = dir.join(format!("throughput-{}.db", mode_name(synchronous)));
+    let store = SqliteStore::open_with(&path, options(synchronous)).unwrap();
+    let engine = Engine::builder(store.clone())
+        .register::<Ten>()
+        .concurrency(1000)
+        .start();
+    let began = Instant::now();
+    let ids: Vec<InstanceId> = join_all((0..1000).map(|_| engine.start::<Ten>(Load::default())))
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    all_finished(&engine, &ids).await;
+    let took = began.elapsed();
+    engine.shutdown().await;
+    let shape = shape(&path, &store);
+    let per_second = shape.transitions as f64 / took.as_secs_f64();
+    // The most a transaction of the engine could carry: one commit of each
+    // concurrent instance.
+    let batch = 1000;
+    let ceiling = raw_inserts(
+        dir,
+        synchronous,
+        shape.transitions,
+        batch,
+        shape.bytes_per_transition,
+    );
+    println!(
+        "throughput {:<6}  1000 x 10-step instances: {} transitions in {:.2} s = {:.0} transitions/s \
+         (writer: {} transactions carrying {} operations; {} B a transition)",
+        mode_name(synchronous),
+        shape.transitions,
+        took.as_secs_f64(),
+        per_second,
+        shape.transactions,
+        shape.operations,
+        shape.bytes_per_transition,
+    );
+    println!(
+        "ceiling    {:<6}  raw inserts of as many rows of that size, {batch} a transaction: {:.0} rows/s; engine = {:.0}% of it",
+        mode_name(synchronous),
+        ceiling,
+        100.0 * per_second / ceiling
+    );
+}
+
+/// One instance at a time, start to outcome.
+async fn latency(dir: &Path, synchronous: Synchronous) {
+    let path = dir.join(format!("latency-{}.db", mode_name(synchronous)));
+    let engine = Engine::sqlite_with(&path, options(synchronous))
+        .unwrap()
+        .register::<Ten>()
+        .start();
+    let mut times = Vec::new();
+    for _ in 0..200 {
+        let began = Instant::now();
+        let id = engine.start::<Ten>(Load::default()).await.unwrap();
+        assert!(engine.outcome::<Ten>(id).await.unwrap().is_completed());
+        times.push(began.elapsed());
+    }
+    engine.shutdown().await;
+    times.sort();
+    println!(
+        "latency    {:<6}  one 10-step instance, start to outcome (200 runs): median {:.2} ms, p99 {:.2} ms",
+        mode_name(synchronous),
+        times[times.len() / 2].as_secs_f64() * 1e3,
+        times[times.len() * 99 / 100].as_secs_f64() * 1e3,
+    );
+}
+
+/// The process's resident set, from `/proc/self/statm`.
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|pages| pages.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// Starts `count` instances of `F`, 1000 at a time, and waits until all
+/// are parked.
+async fn start_parked<F: flow_runtime::Durable<Context = Load>>(
+    engine: &Engine,
+    count: usize,
+    load: Load,
+) {
+    for chunk in 0..count.div_ceil(1000) {
+        let n = 1000.min(count - chunk * 1000);
+        for started in join_all((0..n).map(|_| engine.start::<F>(load.clone()))).await {
+            started.unwrap();
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let parked = engine
+            .list(Filter::default())
+            .await
+            .unwrap()
+            .iter()
+            .filter(|summary| matches!(summary.status, Status::Waiting | Status::Sleeping))
+            .count();
+        if parked == count && engine.is_idle() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "only {parked} of {count} parked");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Resident memory per instance parked at a wait.
+async fn parked_memory(dir: &Path, count: usize) {
+    let path = dir.join("parked.db");
+    let engine = Engine::sqlite(&path).unwrap().register::<Parked>().start();
+    let before = rss_bytes();
+    start_parked::<Parked>(&engine, count, Load::default()).await;
+    let after = rss_bytes();
+    let context = serde_json::to_vec(&Load::default()).unwrap().len();
+    println!(
+        "memory     parked    {count} instances waiting: RSS {:.1} MiB -> {:.1} MiB, {:.0} B per instance \
+         (context {context} B serialized; nothing per instance is held in memory by design)",
+        before as f64 / 1048576.0,
+        after as f64 / 1048576.0,
+        after.saturating_sub(before) as f64 / count as f64,
+    );
+    engine.shutdown().await;
+}
+
+/// A new engine resuming instances whose timer came due while none ran.
+async fn resume(dir: &Path, count: usize) {
+    let path = dir.join("resume.db");
+    let engine = Engine::sqlite(&path).unwrap().register::<Nap>().start();
+    // Far enough ahead that none comes due before all are parked (starts
+    // run at several thousand a second here).
+    let due = SystemTime::now() + Duration::from_secs(5 + count as u64 / 1000);
+    let load = Load {
+        due: Some(due),
+        ..Load::default()
+    };
+    start_parked::<Nap>(&engine, count, load).await;
+    engine.shutdown().await;
+    drop(engine);
+    // No engine runs while the timers come due.
+    tokio::time::sleep(due.duration_since(SystemTime::now()).unwrap_or_default()).await;
+
+    let began = Instant::now();
+    let engine = Engine::sqlite(&path)
+        .unwrap()
+        .register::<Nap>()
+        .concurrency(1000)
+        .poll_interval(Duration::from_millis(50))
+        .start();
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let summaries = engine.list(Filter::default()).await.unwrap();
+        let done = summaries
+            .iter()
+            .filter(|summary| summary.status == Status::Completed)
+            .count();
+        if done == count {
+            break;
+        }
+        assert!(Instant::now() < deadline, "only {done} of {count} resumed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let took = began.elapsed();
+    engine.shutdown().await;
+    println!(
+        "resume     FULL      {count} instances due at a timer, a new engine on the file: all completed in {:.2} s ({:.0} instances/s)",
+        took.as_secs_f64(),
+        count as f64 / took.as_secs_f64()
+    );
+}
+
+fn parked_count() -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|arg| arg == "--parked")
+        .and_then(|at| args.get(at + 1))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(100_000)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` would too.
+    if std::env::args().any(|arg| arg == "--list") {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let parked = parked_count();
+    println!(
+        "fsync      disk      4 KiB write + fdatasync, median of 200: {:.3} ms",
+        fsync_latency(dir.path()).as_secs_f64() * 1e3
+    );
+    runtime.block_on(async {
+        for synchronous in [Synchronous::Full, Synchronous::Normal] {
+            throughput(dir.path(), synchronous).await;
+        }
+        for synchronous in [Synchronous::Full, Synchronous::Normal] {
+            latency(dir.path(), synchronous).await;
+        }
+        parked_memory(dir.path(), parked).await;
+        resume(dir.path(), parked).await;
+    });
+}
