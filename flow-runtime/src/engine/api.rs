@@ -426,8 +426,17 @@ impl Engine {
     /// [`EngineError::Broken`] if the instance cannot run, or
     /// [`EngineError::Stopped`] if the engine stopped after a failed commit.
     pub async fn outcome<F: Durable>(&self, id: InstanceId) -> Result<Outcome<F>, EngineError> {
+        let awaiting = self.inner.awaiting(id);
+        self.await_outcome::<F>(id, &awaiting.notify).await
+    }
+
+    async fn await_outcome<F: Durable>(
+        &self,
+        id: InstanceId,
+        notify: &tokio::sync::Notify,
+    ) -> Result<Outcome<F>, EngineError> {
         loop {
-            let finished = self.inner.finished.notified();
+            let finished = notify.notified();
             let stored = self.load(id).await?;
             self.check_flow::<F>(&stored)?;
             if stored.status.is_finished() {
@@ -442,6 +451,7 @@ impl Engine {
                 return Ok(machine.into_outcome());
             }
             self.check_usable(&stored)?;
+            // Another process may finish it: look again now and then.
             tokio::select! {
                 () = finished => {}
                 () = tokio::time::sleep(self.inner.poll) => {}

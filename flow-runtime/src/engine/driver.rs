@@ -64,7 +64,7 @@ async fn run<F: Durable>(inner: &Arc<Inner>, stored: StoredInstance) -> Result<(
     let mut cancel_seen = false;
     loop {
         if machine.at.is_finished() {
-            inner.finished.notify_waiters();
+            inner.finished(id);
             return Ok(());
         }
         let consumed = match machine.waiting_at() {

@@ -99,8 +99,11 @@ pub(crate) struct Inner {
     poll: Duration,
     /// Wakes the run loop: new work may be claimable.
     work: Notify,
-    /// Wakes callers awaiting an outcome: an instance finished.
-    pub(crate) finished: Notify,
+    /// Wakes the callers awaiting an instance's outcome when it finishes
+    /// here: one `Notify` per awaited instance, so a finish wakes only its
+    /// own waiters (a thousand awaited instances finishing must not cost a
+    /// million reloads).
+    awaited: Mutex<HashMap<InstanceId, Arc<Notify>>>,
     /// Wakes callers awaiting a park: a driver stopped.
     parked: Notify,
     /// The cancellation channel of every instance running here now.
@@ -275,7 +278,7 @@ impl EngineBuilder {
             lease: self.lease,
             poll: self.poll,
             work: Notify::new(),
-            finished: Notify::new(),
+            awaited: Mutex::new(HashMap::new()),
             parked: Notify::new(),
             running: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
@@ -380,6 +383,35 @@ impl Inner {
             .clone()
     }
 
+    /// The notification of `id`'s finish, for a caller awaiting it, until
+    /// the returned guard drops.
+    pub(crate) fn awaiting(&self, id: InstanceId) -> Awaiting<'_> {
+        let notify = self
+            .awaited
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(id)
+            .or_default()
+            .clone();
+        Awaiting {
+            inner: self,
+            id,
+            notify,
+        }
+    }
+
+    /// `id` finished here: wake those awaiting it.
+    pub(crate) fn finished(&self, id: InstanceId) {
+        if let Some(notify) = self
+            .awaited
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+        {
+            notify.notify_waiters();
+        }
+    }
+
     /// Notes that `id` runs here and returns the channel that cancels it.
     pub(crate) fn running(&self, id: InstanceId) -> watch::Receiver<Option<CancelRequest>> {
         let (sender, receiver) = watch::channel(None);
@@ -421,6 +453,29 @@ impl Inner {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .contains_key(&id)
+    }
+}
+
+/// A caller awaiting an instance's finish: dropping it (the outcome
+/// returned, or the caller gave up) forgets the notification once no other
+/// caller awaits the instance.
+pub(crate) struct Awaiting<'a> {
+    inner: &'a Inner,
+    id: InstanceId,
+    pub(crate) notify: Arc<Notify>,
+}
+
+impl Drop for Awaiting<'_> {
+    fn drop(&mut self) {
+        let mut awaited = self
+            .inner
+            .awaited
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // The map's reference and this one: no other caller awaits it.
+        if Arc::strong_count(&self.notify) <= 2 {
+            awaited.remove(&self.id);
+        }
     }
 }
 
