@@ -4,6 +4,8 @@
 //! ```text
 //! cargo bench --bench sqlite_engine              # every figure, ~2 minutes here
 //! cargo bench --bench sqlite_engine -- --parked 10000   # fewer parked instances
+//! cargo bench --bench sqlite_engine -- --only throughput # one figure: fsync, throughput,
+//!                                                        # latency, memory or resume
 //! ```
 //!
 //! In one run, on files in the system's temporary directory (`TMPDIR`):
@@ -364,13 +366,18 @@ async fn resume(dir: &Path, count: usize) {
     );
 }
 
-fn parked_count() -> usize {
+/// The value after `--name` on the command line.
+fn option(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
-        .position(|arg| arg == "--parked")
+        .position(|arg| arg == name)
         .and_then(|at| args.get(at + 1))
-        .and_then(|count| count.parse().ok())
-        .unwrap_or(100_000)
+        .cloned()
+}
+
+/// Whether the figure `name` is asked for (`--only name`, or no `--only`).
+fn wanted(name: &str) -> bool {
+    option("--only").is_none_or(|only| only == name)
 }
 
 fn main() {
@@ -383,19 +390,29 @@ fn main() {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let parked = parked_count();
-    println!(
-        "fsync      disk      4 KiB write + fdatasync, median of 200: {:.3} ms",
-        fsync_latency(dir.path()).as_secs_f64() * 1e3
-    );
+    let parked = option("--parked").map_or(100_000, |count| count.parse().expect("--parked N"));
+    if wanted("fsync") {
+        println!(
+            "fsync      disk      4 KiB write + fdatasync, median of 200: {:.3} ms",
+            fsync_latency(dir.path()).as_secs_f64() * 1e3
+        );
+    }
     runtime.block_on(async {
         for synchronous in [Synchronous::Full, Synchronous::Normal] {
-            throughput(dir.path(), synchronous).await;
+            if wanted("throughput") {
+                throughput(dir.path(), synchronous).await;
+            }
         }
         for synchronous in [Synchronous::Full, Synchronous::Normal] {
-            latency(dir.path(), synchronous).await;
+            if wanted("latency") {
+                latency(dir.path(), synchronous).await;
+            }
         }
-        parked_memory(dir.path(), parked).await;
-        resume(dir.path(), parked).await;
+        if wanted("memory") {
+            parked_memory(dir.path(), parked).await;
+        }
+        if wanted("resume") {
+            resume(dir.path(), parked).await;
+        }
     });
 }

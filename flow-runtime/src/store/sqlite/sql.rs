@@ -257,7 +257,9 @@ pub(super) fn commit(conn: &Connection, commits: &[Commit]) -> Sql<()> {
             conn.prepare_cached("DELETE FROM signals WHERE seq = ?1 AND instance = ?2")?
                 .execute(params![seq.cast_signed(), id])?;
         }
-        settle(conn, &id)?;
+        if matches!(commit.status, Status::Waiting | Status::Sleeping) {
+            settle(conn, &id)?;
+        }
     }
     Ok(())
 }

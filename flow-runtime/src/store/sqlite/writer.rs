@@ -147,6 +147,13 @@ enum Attempt {
 
 fn attempt(conn: &Connection, batch: &mut [Box<dyn Job>], live: &[bool]) -> Attempt {
     let sql = |statement: &str| conn.execute_batch(statement).map_err(backend);
+    // Run once per operation: prepared once per connection.
+    let cached = |statement: &str| {
+        conn.prepare_cached(statement)
+            .and_then(|mut prepared| prepared.execute([]))
+            .map(drop)
+            .map_err(backend)
+    };
     if let Err(error) = sql("BEGIN IMMEDIATE") {
         return Attempt::Failed(error);
     }
@@ -155,13 +162,13 @@ fn attempt(conn: &Connection, batch: &mut [Box<dyn Job>], live: &[bool]) -> Atte
         .enumerate()
         .filter(|(index, _)| live[*index]);
     for (index, job) in jobs {
-        if let Err(error) = sql("SAVEPOINT op") {
+        if let Err(error) = cached("SAVEPOINT op") {
             return Attempt::Failed(error);
         }
         let ended = match job.apply(conn) {
-            Applied::Done => sql("RELEASE op"),
+            Applied::Done => cached("RELEASE op"),
             Applied::Failed if conn.is_autocommit() => return Attempt::Lost(index),
-            Applied::Failed => sql("ROLLBACK TO op; RELEASE op"),
+            Applied::Failed => cached("ROLLBACK TO op").and_then(|()| cached("RELEASE op")),
         };
         if let Err(error) = ended {
             return Attempt::Failed(error);
