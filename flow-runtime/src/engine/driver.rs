@@ -1,8 +1,8 @@
 //! Running one stored instance: decode its state, run transitions, commit
 //! each, and stop where it parks. A parked instance holds no task.
 
-use super::Inner;
 use super::registry::Durable;
+use super::{CommitPoint, Inner};
 use crate::exec::{Hooks, Machine, Position};
 use crate::flow::{Flow, NodeId};
 use crate::journal::Entry;
@@ -179,8 +179,14 @@ fn prepare<F: Durable>(
 }
 
 async fn send(inner: &Inner, commit: Commit, version: &mut u64) -> Result<(), StoreError> {
+    inner.at_commit_point(CommitPoint::Before, &commit);
+    // Kept for the crash hook only; no copy otherwise.
+    let sent = inner.has_crash_hook().then(|| commit.clone());
     match inner.store.commit(vec![commit]).await {
         Ok(()) => {
+            if let Some(sent) = &sent {
+                inner.at_commit_point(CommitPoint::After, sent);
+            }
             *version += 1;
             inner.committed();
             Ok(())
@@ -233,5 +239,62 @@ fn open_wait<N: NodeId, E>(at: &Position<N, E>) -> Option<OpenWait> {
             since: *since,
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::prelude::*;
+    use crate::store::{MemoryStore, Store};
+    use crate::{CommitPoint, Engine};
+    use std::sync::{Arc, Mutex};
+
+    async fn pay() -> Result<u32, StepError> {
+        Ok(7)
+    }
+
+    #[derive(Default, serde::Serialize, serde::Deserialize)]
+    pub struct Order {
+        paid: u32,
+    }
+
+    flow! {
+        pub flow Hooked(order: Order) {
+            start -> pay;
+            task pay = pay() => order.paid -> done;
+            end done;
+        }
+    }
+
+    /// The crash hook sees every commit twice: before it is sent, and once
+    /// the store has it, in that order, with the version it follows.
+    #[tokio::test]
+    async fn the_crash_hook_sees_each_commit_before_and_after_the_store() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let store = MemoryStore::new();
+        let engine = Engine::builder(store.clone())
+            .register::<Hooked>()
+            .crash_hook(move |point, commit| {
+                log.lock()
+                    .unwrap()
+                    .push((point, commit.version, commit.status));
+            })
+            .start();
+        let id = engine.start::<Hooked>(Order::default()).await.unwrap();
+        let done = engine.outcome::<Hooked>(id).await.unwrap().unwrap();
+        assert_eq!(done.context.paid, 7);
+        engine.shutdown().await;
+
+        let version = store.load(id).await.unwrap().unwrap().version;
+        let seen = seen.lock().unwrap().clone();
+        assert!(version >= 2, "a task and an end: {version} commits");
+        let expected: Vec<_> = (0..version)
+            .flat_map(|v| [(CommitPoint::Before, v), (CommitPoint::After, v)])
+            .collect();
+        let points: Vec<_> = seen.iter().map(|(point, v, _)| (*point, *v)).collect();
+        assert_eq!(points, expected);
+        let last = seen.last().unwrap();
+        assert_eq!(last.2, crate::Status::Completed);
     }
 }
