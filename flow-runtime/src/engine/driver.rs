@@ -21,10 +21,11 @@ pub(crate) async fn drive<F: Durable>(inner: Arc<Inner>, stored: StoredInstance)
         if let Err(error) = run::<F>(&inner, stored).await {
             tracing::error!(%error, "instance stopped running");
         }
+        inner.not_running(id);
         if !inner.has_crashed() {
             let _ = inner.store.release(id).await;
         }
-        inner.running_done(id);
+        inner.driver_stopped();
     }
     .instrument(span)
     .await;
@@ -247,7 +248,9 @@ mod tests {
     use crate::prelude::*;
     use crate::store::{MemoryStore, Store};
     use crate::{CommitPoint, Engine};
+    use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::{Arc, Mutex};
+    use std::time::Duration;
 
     async fn pay() -> Result<u32, StepError> {
         Ok(7)
@@ -264,6 +267,53 @@ mod tests {
             task pay = pay() => order.paid -> done;
             end done;
         }
+    }
+
+    static SLOW_RUNS: AtomicU32 = AtomicU32::new(0);
+
+    async fn slow() -> Result<u32, StepError> {
+        SLOW_RUNS.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(1)
+    }
+
+    flow! {
+        pub flow Slow(order: Order) {
+            start -> slow;
+            task slow = slow() => order.paid -> done;
+            end done;
+        }
+    }
+
+    /// A claim's lease runs out while the engine still runs the instance's
+    /// transition: the engine's next claim returns it again. Regression: a
+    /// second driver was started for it, whose cancellation channel replaced
+    /// the first one's; the first took the dropped channel for a
+    /// cancellation, dropped its step and committed, so the second's commit
+    /// conflicted, and so on: the step ran again and again (153 times in 5 s)
+    /// and the instance never finished.
+    #[tokio::test(start_paused = true)]
+    async fn a_transition_longer_than_the_lease_runs_once_and_finishes() {
+        let store = MemoryStore::new();
+        let engine = Engine::builder(store.clone())
+            .register::<Slow>()
+            .lease(Duration::from_millis(100))
+            .poll_interval(Duration::from_millis(10))
+            .start();
+        let id = engine.start::<Slow>(Order::default()).await.unwrap();
+        let outcome = tokio::time::timeout(Duration::from_secs(60), engine.outcome::<Slow>(id))
+            .await
+            .expect("the instance finishes")
+            .unwrap();
+        assert_eq!(outcome.unwrap().context.paid, 1);
+        assert_eq!(SLOW_RUNS.load(Ordering::SeqCst), 1, "the step ran once");
+        let journal = engine.history::<Slow>(id).await.unwrap();
+        let attempts = journal
+            .events()
+            .filter(|event| matches!(event, crate::Event::Attempt { .. }))
+            .count();
+        assert_eq!(attempts, 1);
+        engine.shutdown().await;
     }
 
     /// The crash hook sees every commit twice: before it is sent, and once

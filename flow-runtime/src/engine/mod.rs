@@ -472,11 +472,19 @@ impl Inner {
         receiver
     }
 
-    pub(crate) fn running_done(&self, id: InstanceId) {
+    /// Notes that `id` no longer runs here. Called before its claim is
+    /// released, so a claim never returns an instance running here unless
+    /// its lease ran out.
+    pub(crate) fn not_running(&self, id: InstanceId) {
         self.running
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&id);
+    }
+
+    /// A driver stopped: wakes the callers awaiting a park, and the run
+    /// loop (the instance may be runnable again).
+    pub(crate) fn driver_stopped(&self) {
         self.parked.notify_waiters();
         self.work.notify_one();
     }
@@ -550,6 +558,13 @@ async fn run_loop(inner: Arc<Inner>) {
         };
         let mut idle = true;
         for stored in claimed {
+            if inner.is_running(stored.id) {
+                // Its lease ran out while its transition runs here (a driver
+                // gives an instance up here before it releases the claim):
+                // this claim renewed the lease, and that driver goes on.
+                // Another driver would run the step again beside it.
+                continue;
+            }
             let Some(flow) = inner.flows.get(stored.flow.as_str()).copied() else {
                 // Left claimed until its lease passes: an engine that has
                 // the flow may take it then.
