@@ -23,8 +23,10 @@ pub const STORE: &str = "flows.db";
 pub const DIR: &str = "FLOW_KILL_DIR";
 /// How many orders exist once the child started.
 pub const INSTANCES: &str = "FLOW_KILL_INSTANCES";
-/// Set in the last run: it delivers every approval, whatever its timing.
-pub const FINAL: &str = "FLOW_KILL_FINAL";
+/// Set in the last run and the named crash points' runs: the child
+/// delivers every decision, whatever its timing, so no order waits for a
+/// restart that does not come.
+pub const APPROVE_ALL: &str = "FLOW_KILL_APPROVE_ALL";
 
 /// A dead child's claims pass after this; short, so a restarted child
 /// takes its instances back soon, and longer than any one transition.
@@ -32,13 +34,16 @@ const LEASE: Duration = Duration::from_millis(1500);
 const POLL: Duration = Duration::from_millis(25);
 const SWEEP: Duration = Duration::from_millis(50);
 const START_EVERY: Duration = Duration::from_millis(5);
+/// No child lives longer, whatever happens (the parent's deadlines are
+/// shorter; this bounds a child whose parent is gone).
+const LIFETIME: Duration = Duration::from_secs(300);
 
 struct Config {
     run: u32,
     dir: PathBuf,
     instances: u32,
     plan: Option<Plan>,
-    last: bool,
+    approve_all: bool,
 }
 
 impl Config {
@@ -57,7 +62,7 @@ impl Config {
                 Ok(text) => Some(Plan::from_env(&text)?),
                 Err(_) => None,
             },
-            last: std::env::var_os(FINAL).is_some(),
+            approve_all: std::env::var_os(APPROVE_ALL).is_some(),
         })
     }
 }
@@ -126,18 +131,37 @@ async fn run(config: &Config) -> Result<(), String> {
         tokio::time::sleep(START_EVERY).await;
     }
 
+    let born = std::time::Instant::now();
+    let parent = std::os::unix::process::parent_id();
     loop {
+        if std::os::unix::process::parent_id() != parent {
+            fatal("the parent is gone");
+        }
+        if born.elapsed() > LIFETIME {
+            fatal(&format!("still running after {} s", LIFETIME.as_secs()));
+        }
         let all = list(&engine, Filter::default()).await?;
         if let Some((n, id, _)) = all.iter().find(|(_, _, status)| *status == Status::Broken) {
             let reason = engine.outcome::<Checkout>(*id).await.err();
             return Err(format!("order {n} ({id}) is broken: {reason:?}"));
         }
-        let finished = all.iter().filter(|(_, _, status)| status.is_finished());
-        if all.len() >= config.instances as usize && finished.count() == all.len() {
-            break;
-        }
+        let open = all.iter().find(|(_, _, status)| !status.is_finished());
+        let Some((n, id, _)) = open else {
+            if all.len() >= config.instances as usize {
+                break;
+            }
+            return Err(format!(
+                "{} orders in the store, not {}",
+                all.len(),
+                config.instances
+            ));
+        };
         sweep(&engine, config, false).await?;
-        tokio::time::sleep(SWEEP).await;
+        // Awaiting an open order a while surfaces an engine that stopped
+        // after a failed commit (its orders would otherwise just not move).
+        if let Ok(Err(error)) = tokio::time::timeout(SWEEP, engine.outcome::<Checkout>(*id)).await {
+            return Err(format!("order {n} ({id}): {error}"));
+        }
     }
     engine.shutdown().await;
     Ok(())
@@ -160,8 +184,8 @@ async fn list(engine: &Engine, filter: Filter) -> Result<Vec<(u32, InstanceId, S
         .collect()
 }
 
-/// Approves the waiting orders: all of them after a restart or in the last
-/// run, else those whose approval comes while the child runs.
+/// Approves the waiting orders: all of them after a restart or when asked
+/// to approve all, else those whose decision comes while the child runs.
 async fn sweep(engine: &Engine, config: &Config, restart: bool) -> Result<(), String> {
     let waiting = Filter {
         status: Some(Status::Waiting),
@@ -169,7 +193,7 @@ async fn sweep(engine: &Engine, config: &Config, restart: bool) -> Result<(), St
     };
     for (n, id, _) in list(engine, waiting).await? {
         let now = restart
-            || config.last
+            || config.approve_all
             || matches!(
                 flow::signal_timing(n),
                 SignalTiming::Sweep | SignalTiming::Early

@@ -6,7 +6,7 @@
 //! finds orders at every stage: starting, waiting, sleeping, retrying, in the
 //! region, compensating.
 
-use crate::child::{DIR, FINAL, INSTANCES};
+use crate::child::{APPROVE_ALL, DIR, INSTANCES};
 use crate::plan::{self, Plan, Point};
 use crate::{CHILD, acks, verify};
 use std::os::unix::process::ExitStatusExt;
@@ -200,7 +200,7 @@ fn kill_randomly(
 
 /// A run that SIGKILLs itself at `plan`'s crash point.
 fn crash_at(dir: &Path, run: u32, orders: u32, plan: Plan) -> Result<(), String> {
-    let mut child = spawn(dir, run, orders, Some(plan), false)?;
+    let mut child = spawn(dir, run, orders, Some(plan), true)?;
     let name = plan.to_env();
     let status = wait(&mut child, NAMED_DEADLINE).map_err(|()| {
         format!(
@@ -228,12 +228,15 @@ fn crash_at(dir: &Path, run: u32, orders: u32, plan: Plan) -> Result<(), String>
     Ok(())
 }
 
+/// Starts child run `run` with `orders` orders. Unless it is to
+/// `approve_all`, it leaves some orders' decisions to the next run: they wait
+/// across a kill.
 fn spawn(
     dir: &Path,
     run: u32,
     orders: u32,
     plan: Option<Plan>,
-    last: bool,
+    approve_all: bool,
 ) -> Result<Child, String> {
     let exe = std::env::current_exe().map_err(|e| format!("no test executable: {e}"))?;
     let mut command = Command::new(exe);
@@ -242,13 +245,13 @@ fn spawn(
         .env(DIR, dir)
         .env(INSTANCES, orders.to_string())
         .env_remove(plan::VAR)
-        .env_remove(FINAL)
+        .env_remove(APPROVE_ALL)
         .stdin(Stdio::null());
     if let Some(plan) = plan {
         command.env(plan::VAR, plan.to_env());
     }
-    if last {
-        command.env(FINAL, "1");
+    if approve_all {
+        command.env(APPROVE_ALL, "1");
     }
     command
         .spawn()
