@@ -10,7 +10,6 @@
 use crate::flow::{self, Checkout, CheckoutSignal, Order, SignalTiming};
 use crate::plan::{self, Plan, Point};
 use crate::{CHILD, acks, ledger};
-use flow_runtime::store::SqliteStore;
 use flow_runtime::{CommitPoint, Delivery, Engine, EngineError, Event, Filter, InstanceId, Status};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -95,8 +94,9 @@ async fn run(config: &Config) -> Result<(), String> {
     ledger::install(conn, config.run);
     acks::install(&acks::path(&config.dir, config.run)).map_err(|e| format!("the ack log: {e}"))?;
     plan::install(config.plan);
-    let store = SqliteStore::open(config.dir.join(STORE)).map_err(|e| e.to_string())?;
-    let engine = Engine::builder(store)
+    // The embedded default, as a user opens it: `Synchronous::Full`.
+    let engine = Engine::sqlite(config.dir.join(STORE))
+        .map_err(|e| e.to_string())?
         .register::<Checkout>()
         .lease(LEASE)
         .poll_interval(POLL)
