@@ -94,6 +94,9 @@ mod step;
 pub mod store;
 pub mod testing;
 
+/// Crash testing only: see `EngineBuilder::crash_hook`.
+#[doc(hidden)]
+pub use engine::CommitPoint;
 pub use engine::{Durable, Engine, EngineBuilder, EngineError, Started, User, UserTask};
 pub use exec::{Position, Scope, SubFlowFailed, run, start};
 pub use flow::{EndId, Flow, NodeId, Transition, Wait, Wake};

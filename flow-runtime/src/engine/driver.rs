@@ -1,8 +1,8 @@
 //! Running one stored instance: decode its state, run transitions, commit
 //! each, and stop where it parks. A parked instance holds no task.
 
-use super::Inner;
 use super::registry::Durable;
+use super::{CommitPoint, Inner};
 use crate::exec::{Hooks, Machine, Position};
 use crate::flow::{Flow, NodeId};
 use crate::journal::Entry;
@@ -21,10 +21,11 @@ pub(crate) async fn drive<F: Durable>(inner: Arc<Inner>, stored: StoredInstance)
         if let Err(error) = run::<F>(&inner, stored).await {
             tracing::error!(%error, "instance stopped running");
         }
+        inner.not_running(id);
         if !inner.has_crashed() {
             let _ = inner.store.release(id).await;
         }
-        inner.running_done(id);
+        inner.driver_stopped();
     }
     .instrument(span)
     .await;
@@ -179,8 +180,14 @@ fn prepare<F: Durable>(
 }
 
 async fn send(inner: &Inner, commit: Commit, version: &mut u64) -> Result<(), StoreError> {
+    inner.at_commit_point(CommitPoint::Before, &commit);
+    // Kept for the crash hook only; no copy otherwise.
+    let sent = inner.has_crash_hook().then(|| commit.clone());
     match inner.store.commit(vec![commit]).await {
         Ok(()) => {
+            if let Some(sent) = &sent {
+                inner.at_commit_point(CommitPoint::After, sent);
+            }
             *version += 1;
             inner.committed();
             Ok(())
@@ -233,5 +240,111 @@ fn open_wait<N: NodeId, E>(at: &Position<N, E>) -> Option<OpenWait> {
             since: *since,
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::prelude::*;
+    use crate::store::{MemoryStore, Store};
+    use crate::{CommitPoint, Engine};
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    async fn pay() -> Result<u32, StepError> {
+        Ok(7)
+    }
+
+    #[derive(Default, serde::Serialize, serde::Deserialize)]
+    pub struct Order {
+        paid: u32,
+    }
+
+    flow! {
+        pub flow Hooked(order: Order) {
+            start -> pay;
+            task pay = pay() => order.paid -> done;
+            end done;
+        }
+    }
+
+    static SLOW_RUNS: AtomicU32 = AtomicU32::new(0);
+
+    async fn slow() -> Result<u32, StepError> {
+        SLOW_RUNS.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(1)
+    }
+
+    flow! {
+        pub flow Slow(order: Order) {
+            start -> slow;
+            task slow = slow() => order.paid -> done;
+            end done;
+        }
+    }
+
+    /// A claim's lease runs out while the engine still runs the instance's
+    /// transition: the engine's next claim returns it again. Regression: a
+    /// second driver was started for it, whose cancellation channel replaced
+    /// the first one's; the first took the dropped channel for a
+    /// cancellation, dropped its step and committed, so the second's commit
+    /// conflicted, and so on: the step ran again and again (153 times in 5 s)
+    /// and the instance never finished.
+    #[tokio::test(start_paused = true)]
+    async fn a_transition_longer_than_the_lease_runs_once_and_finishes() {
+        let store = MemoryStore::new();
+        let engine = Engine::builder(store.clone())
+            .register::<Slow>()
+            .lease(Duration::from_millis(100))
+            .poll_interval(Duration::from_millis(10))
+            .start();
+        let id = engine.start::<Slow>(Order::default()).await.unwrap();
+        let outcome = tokio::time::timeout(Duration::from_secs(60), engine.outcome::<Slow>(id))
+            .await
+            .expect("the instance finishes")
+            .unwrap();
+        assert_eq!(outcome.unwrap().context.paid, 1);
+        assert_eq!(SLOW_RUNS.load(Ordering::SeqCst), 1, "the step ran once");
+        let journal = engine.history::<Slow>(id).await.unwrap();
+        let attempts = journal
+            .events()
+            .filter(|event| matches!(event, crate::Event::Attempt { .. }))
+            .count();
+        assert_eq!(attempts, 1);
+        engine.shutdown().await;
+    }
+
+    /// The crash hook sees every commit twice: before it is sent, and once
+    /// the store has it, in that order, with the version it follows.
+    #[tokio::test]
+    async fn the_crash_hook_sees_each_commit_before_and_after_the_store() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let store = MemoryStore::new();
+        let engine = Engine::builder(store.clone())
+            .register::<Hooked>()
+            .crash_hook(move |point, commit| {
+                log.lock()
+                    .unwrap()
+                    .push((point, commit.version, commit.status));
+            })
+            .start();
+        let id = engine.start::<Hooked>(Order::default()).await.unwrap();
+        let done = engine.outcome::<Hooked>(id).await.unwrap().unwrap();
+        assert_eq!(done.context.paid, 7);
+        engine.shutdown().await;
+
+        let version = store.load(id).await.unwrap().unwrap().version;
+        let seen = seen.lock().unwrap().clone();
+        assert!(version >= 2, "a task and an end: {version} commits");
+        let expected: Vec<_> = (0..version)
+            .flat_map(|v| [(CommitPoint::Before, v), (CommitPoint::After, v)])
+            .collect();
+        let points: Vec<_> = seen.iter().map(|(point, v, _)| (*point, *v)).collect();
+        assert_eq!(points, expected);
+        let last = seen.last().unwrap();
+        assert_eq!(last.2, crate::Status::Completed);
     }
 }

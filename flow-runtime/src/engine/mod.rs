@@ -58,6 +58,8 @@ pub use error::EngineError;
 pub use inbox::{User, UserTask};
 pub use registry::Durable;
 
+use crate::store::Commit;
+
 use crate::clock;
 use crate::id::InstanceId;
 use crate::observe::Observer;
@@ -87,7 +89,24 @@ pub struct EngineBuilder {
     poll: Duration,
     observers: Vec<Arc<dyn Observer>>,
     crash_after: Option<usize>,
+    crash_hook: Option<CrashHook>,
 }
+
+/// Crash testing: where a commit stands when the engine calls the hook set
+/// by [`EngineBuilder::crash_hook`].
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitPoint {
+    /// The commit is about to be sent to the store: nothing of it is
+    /// durable yet.
+    Before,
+    /// The store answered that the commit is durable; the engine has not
+    /// acted on it yet (no next transition, no release, no notification).
+    After,
+}
+
+/// Crash testing: the hook of [`EngineBuilder::crash_hook`].
+type CrashHook = Arc<dyn Fn(CommitPoint, &Commit) + Send + Sync>;
 
 /// What the engine's run loop and drivers share.
 pub(crate) struct Inner {
@@ -113,6 +132,7 @@ pub(crate) struct Inner {
     failure: Mutex<Option<String>>,
     commits: AtomicUsize,
     pub(crate) crash_after: Option<usize>,
+    crash_hook: Option<CrashHook>,
 }
 
 impl Engine {
@@ -126,6 +146,7 @@ impl Engine {
             poll: Duration::from_secs(1),
             observers: Vec::new(),
             crash_after: None,
+            crash_hook: None,
         }
     }
 
@@ -264,6 +285,22 @@ impl EngineBuilder {
         self
     }
 
+    /// Crash testing: `hook` is called right before every commit is sent
+    /// to the store ([`CommitPoint::Before`]) and right after the store
+    /// answered it durable, before the engine acts on it
+    /// ([`CommitPoint::After`]). Hidden: it exists so that the kill test
+    /// (`tests/kill/`) can SIGKILL its own process at exactly these points,
+    /// and log what the store acknowledged. It must not block for long: it
+    /// runs on the driver's task.
+    #[doc(hidden)]
+    pub fn crash_hook(
+        mut self,
+        hook: impl Fn(CommitPoint, &Commit) + Send + Sync + 'static,
+    ) -> Self {
+        self.crash_hook = Some(Arc::new(hook));
+        self
+    }
+
     /// Starts the engine's run loop on the current tokio runtime.
     ///
     /// # Panics
@@ -285,6 +322,7 @@ impl EngineBuilder {
             failure: Mutex::new(None),
             commits: AtomicUsize::new(0),
             crash_after: self.crash_after,
+            crash_hook: self.crash_hook,
         });
         let run_loop = tokio::spawn(run_loop(inner.clone()));
         Engine {
@@ -347,6 +385,18 @@ impl Engine {
 impl Inner {
     pub(crate) fn commits(&self) -> usize {
         self.commits.load(Ordering::SeqCst)
+    }
+
+    /// Crash testing: calls the hook of [`EngineBuilder::crash_hook`].
+    pub(crate) fn at_commit_point(&self, point: CommitPoint, commit: &Commit) {
+        if let Some(hook) = &self.crash_hook {
+            hook(point, commit);
+        }
+    }
+
+    /// Whether a crash hook wants to see commits after the store's answer.
+    pub(crate) fn has_crash_hook(&self) -> bool {
+        self.crash_hook.is_some()
     }
 
     pub(crate) fn committed(&self) {
@@ -422,11 +472,19 @@ impl Inner {
         receiver
     }
 
-    pub(crate) fn running_done(&self, id: InstanceId) {
+    /// Notes that `id` no longer runs here. Called before its claim is
+    /// released, so a claim never returns an instance running here unless
+    /// its lease ran out.
+    pub(crate) fn not_running(&self, id: InstanceId) {
         self.running
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&id);
+    }
+
+    /// A driver stopped: wakes the callers awaiting a park, and the run
+    /// loop (the instance may be runnable again).
+    pub(crate) fn driver_stopped(&self) {
         self.parked.notify_waiters();
         self.work.notify_one();
     }
@@ -500,6 +558,13 @@ async fn run_loop(inner: Arc<Inner>) {
         };
         let mut idle = true;
         for stored in claimed {
+            if inner.is_running(stored.id) {
+                // Its lease ran out while its transition runs here (a driver
+                // gives an instance up here before it releases the claim):
+                // this claim renewed the lease, and that driver goes on.
+                // Another driver would run the step again beside it.
+                continue;
+            }
             let Some(flow) = inner.flows.get(stored.flow.as_str()).copied() else {
                 // Left claimed until its lease passes: an engine that has
                 // the flow may take it then.
