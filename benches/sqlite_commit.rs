@@ -43,6 +43,7 @@ fn transition(n: usize, version: u64) -> Commit {
     Commit {
         id: id(n),
         version,
+        hash: 0,
         status: Status::Runnable,
         state: vec![b's'; 1024],
         wake_at: None,

@@ -708,17 +708,25 @@ async fn an_instance_stored_by_another_definition_is_left_untouched_as_broken() 
     let new = Engine::builder(store.clone())
         .register::<v2::Ticketing>()
         .start();
-    new.signal(id, v2::TicketingSignal::Go(Go)).await.unwrap();
+    // The signal is refused: the instance cannot run here.
+    let refused = new
+        .signal(id, v2::TicketingSignal::Go(Go))
+        .await
+        .unwrap_err();
     let error = new.outcome::<v2::Ticketing>(id).await.unwrap_err();
+    assert_eq!(refused, error);
     let (old_hash, new_hash) = (
         <v1::Ticketing as flow_runtime::Flow>::GRAPH.hash(),
         <v2::Ticketing as flow_runtime::Flow>::GRAPH.hash(),
     );
-    assert_eq!(
-        error.to_string(),
-        format!(
-            "instance {id} is broken: stored by `Ticketing` with graph hash {old_hash:016x}, but the registered definition has hash {new_hash:016x}: register a migration or the old definition"
-        )
+    let flow_runtime::EngineError::Broken { reason, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        reason.starts_with(&format!(
+            "instance {id} of `Ticketing` was stored under graph hash {old_hash:016x}, which no definition here has (the current definition is `engine::versions::v2::Ticketing`, graph hash {new_hash:016x})"
+        )),
+        "{reason}"
     );
     let stored = store.load(id).await.unwrap().unwrap();
     assert_eq!(stored.status, Status::Broken);

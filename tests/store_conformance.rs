@@ -64,6 +64,7 @@ conformance!(
     next_wake_is_the_earliest_unclaimed_wake_up,
     mark_broken_keeps_the_state_and_drops_the_claim,
     a_broken_instance_takes_signals_but_stays_broken,
+    a_commit_stores_the_instance_under_its_hash,
     list_filters_by_flow_and_status_in_creation_order,
 );
 
@@ -99,6 +100,7 @@ fn commit(id: InstanceId, version: u64, status: Status) -> Commit {
     Commit {
         id,
         version,
+        hash: 0xfedc_ba98_7654_3210,
         status,
         state: format!("state at {}", version + 1).into_bytes(),
         wake_at: None,
@@ -846,12 +848,42 @@ async fn mark_broken_keeps_the_state_and_drops_the_claim(store: impl Store) {
         "broken ones never run"
     );
     assert_eq!(store.next_wake().await.unwrap(), None);
-    // Someone fixes it: it is claimable at once, its claim was dropped.
+    let listed = store.list(Filter::default()).await.unwrap();
+    assert_eq!(listed[0].status, Status::Broken);
+    assert_eq!(
+        listed[0].broken.as_deref(),
+        Some("flow `order` is not registered"),
+        "the reason is listed"
+    );
+    // Someone fixes it: it is claimable at once, its claim was dropped,
+    // and its reason is gone.
     store
         .commit(vec![commit(a, 1, Status::Runnable)])
         .await
         .unwrap();
+    assert_eq!(load(&store, a).await.broken, None);
+    assert_eq!(store.list(Filter::default()).await.unwrap()[0].broken, None);
     assert_eq!(claimed(&store, at(6), 10).await, vec![a]);
+}
+
+async fn a_commit_stores_the_instance_under_its_hash(store: impl Store) {
+    let a = create(&store, 1).await;
+    let migrated = Commit {
+        hash: 0x0123_4567_89ab_cdef,
+        ..commit(a, 0, Status::Runnable)
+    };
+    store.commit(vec![migrated]).await.unwrap();
+    assert_eq!(load(&store, a).await.hash, 0x0123_4567_89ab_cdef);
+    let refused = Commit {
+        hash: 7,
+        ..commit(a, 0, Status::Runnable)
+    };
+    assert!(store.commit(vec![refused]).await.is_err());
+    assert_eq!(
+        load(&store, a).await.hash,
+        0x0123_4567_89ab_cdef,
+        "a refused commit leaves the hash"
+    );
 }
 
 async fn a_broken_instance_takes_signals_but_stays_broken(store: impl Store) {

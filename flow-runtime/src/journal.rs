@@ -162,6 +162,15 @@ pub enum Event<N> {
         /// The end node.
         end: N,
     },
+    /// The instance's state was migrated from another definition of its
+    /// flow (see [`EngineBuilder::migrate`](crate::EngineBuilder::migrate));
+    /// the events before this one were recorded by that definition.
+    Migrated {
+        /// The graph hash of the definition it was stored under.
+        from: u64,
+        /// The graph hash of the definition it runs on now.
+        to: u64,
+    },
 }
 
 /// One [`Event`] with when it happened.
@@ -357,6 +366,10 @@ impl<N: NodeId> Event<N> {
             },
             Event::Woke { node } => Event::Woke { node: node.name() },
             Event::Completed { end } => Event::Completed { end: end.name() },
+            Event::Migrated { from, to } => Event::Migrated {
+                from: *from,
+                to: *to,
+            },
         }
     }
 }
@@ -440,6 +453,9 @@ impl<N: NodeId> fmt::Display for Event<N> {
             Event::Sleeping { node, .. } => write!(f, "sleeping at {}", node.name()),
             Event::Woke { node } => write!(f, "{} woke", node.name()),
             Event::Completed { end } => write!(f, "completed at {}", end.name()),
+            Event::Migrated { from, to } => {
+                write!(f, "migrated from graph hash {from:016x} to {to:016x}")
+            }
         }
     }
 }

@@ -84,6 +84,7 @@ mod history;
 mod id;
 mod instance;
 mod journal;
+mod migrate;
 mod observe;
 mod outcome;
 mod policy;
@@ -105,6 +106,7 @@ pub use history::{Path, Visit};
 pub use id::{InstanceId, ParseIdError};
 pub use instance::{Finished, Instance};
 pub use journal::{Entry, Event, Journal};
+pub use migrate::MigrationError;
 pub use observe::{InstanceCounts, Observation, Observer, Progress, StepMetrics, StepStats};
 pub use outcome::{
     Cancelled, Cause, Compensation, CompensationFailed, Completed, Done, Failed, Outcome,

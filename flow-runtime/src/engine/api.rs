@@ -40,7 +40,12 @@ impl Engine {
     ///
     /// # Errors
     ///
-    /// [`EngineError::UnknownFlow`] if `F` is not registered; a store error.
+    /// [`EngineError::UnknownFlow`] if `F`'s flow is not registered;
+    /// [`EngineError::NotCurrent`] if `F` is not its current definition (an
+    /// old one kept with
+    /// [`register_old`](super::EngineBuilder::register_old), say);
+    /// [`EngineError::Stopped`] if the engine stopped after a failed
+    /// commit; a store error.
     pub async fn start<F: Durable>(&self, context: F::Context) -> Result<InstanceId, EngineError> {
         self.create::<F>(None, context).await.map(Started::id)
     }
@@ -65,7 +70,19 @@ impl Engine {
         key: Option<String>,
         context: F::Context,
     ) -> Result<Started, EngineError> {
-        self.registered(F::GRAPH.name())?;
+        self.check_taking_work()?;
+        let current = self
+            .inner
+            .flows
+            .current(F::GRAPH.name())
+            .ok_or_else(|| EngineError::UnknownFlow(F::GRAPH.name().to_owned()))?;
+        if current.hash() != F::GRAPH.hash() {
+            return Err(EngineError::NotCurrent {
+                flow: F::GRAPH.name().to_owned(),
+                hash: F::GRAPH.hash(),
+                current: current.hash(),
+            });
+        }
         let id = InstanceId::next();
         let state = InstanceState::<F>::with_id(id, context);
         let bytes = serde_json::to_vec(&state).map_err(|error| EngineError::Decode {
@@ -100,8 +117,11 @@ impl Engine {
     /// Nothing changes, and the error says why, when the instance is
     /// unknown ([`EngineError::UnknownInstance`]), finished
     /// ([`EngineError::Finished`]), of another flow
-    /// ([`EngineError::WrongFlow`]), or can no longer reach the signal's
-    /// wait ([`EngineError::WaitNotReachable`]).
+    /// ([`EngineError::WrongFlow`]) or another definition of it
+    /// ([`EngineError::WrongVersion`]), or can no longer reach the signal's
+    /// wait ([`EngineError::WaitNotReachable`]). An instance that cannot
+    /// run here (no definition has its hash, its state does not decode) is
+    /// [`EngineError::Broken`], and is marked so.
     pub async fn signal<S: Signal>(
         &self,
         id: InstanceId,
@@ -148,8 +168,9 @@ impl Engine {
         wait: &str,
         payload: serde_json::Value,
     ) -> Result<Delivery, EngineError> {
+        self.check_taking_work()?;
         let stored = self.load(id).await?;
-        let flow = self.registered(&stored.flow)?;
+        let flow = self.runs_on(&stored).await?;
         let payload = (flow.check_signal)(wait, payload)?;
         self.deliver(&stored, wait, payload, None, None).await
     }
@@ -206,6 +227,7 @@ impl Engine {
     where
         S::Flow: Durable,
     {
+        self.check_taking_work()?;
         let stored = self.load(id).await?;
         let wait = signal.wait();
         let open = stored.wait.as_ref().filter(|open| open.wait == wait);
@@ -238,6 +260,7 @@ impl Engine {
     where
         S::Flow: Durable,
     {
+        self.check_taking_work()?;
         let stored = self.load(id).await?;
         let expected = S::Flow::GRAPH.name();
         if stored.flow != expected {
@@ -245,6 +268,16 @@ impl Engine {
                 id,
                 expected: expected.to_owned(),
                 actual: stored.flow,
+            });
+        }
+        // The payload is decoded by the definition the instance runs on.
+        let runs_on = self.runs_on(&stored).await?.hash();
+        if runs_on != S::Flow::GRAPH.hash() {
+            return Err(EngineError::WrongVersion {
+                id,
+                flow: stored.flow,
+                runs_on,
+                asked: S::Flow::GRAPH.hash(),
             });
         }
         let payload = signal.to_json()?.to_string().into_bytes();
@@ -267,12 +300,25 @@ impl Engine {
                 status: stored.status,
             });
         }
-        let flow = self.registered(&stored.flow)?;
+        if stored.status == Status::Broken {
+            return Err(EngineError::Broken {
+                id,
+                reason: stored.broken.clone().unwrap_or_default(),
+            });
+        }
+        let flow = self.stored_by(stored).await?;
         let target = flow.graph.index_of(wait);
-        let at = (flow.position)(&stored.state).map_err(|error| EngineError::Decode {
-            id,
-            reason: error.to_string(),
-        })?;
+        let at = match (flow.position)(&stored.state) {
+            Ok(at) => at,
+            Err(error) => {
+                let reason = format!(
+                    "instance {id} of `{}`: its stored state does not decode: {error}",
+                    stored.flow
+                );
+                super::resolve::mark_broken(&self.inner, id, reason.clone()).await?;
+                return Err(EngineError::Broken { id, reason });
+            }
+        };
         let reachable = match (at, target) {
             (Some(at), Some(target)) => flow.graph.reaches(at, target),
             _ => false,
@@ -322,6 +368,7 @@ impl Engine {
         reason: impl Into<String>,
         compensate: bool,
     ) -> Result<(), EngineError> {
+        self.check_taking_work()?;
         let request = CancelRequest {
             reason: reason.into(),
             compensate,
@@ -361,7 +408,9 @@ impl Engine {
     ///
     /// # Errors
     ///
-    /// [`EngineError::UnknownInstance`], [`EngineError::WrongFlow`], or
+    /// [`EngineError::UnknownInstance`], [`EngineError::WrongFlow`],
+    /// [`EngineError::WrongVersion`] if `F` is neither the definition the
+    /// instance is stored under nor the one it runs on next, or
     /// [`EngineError::Decode`] for an event that does not decode.
     pub async fn history<F: Durable>(
         &self,
@@ -369,6 +418,7 @@ impl Engine {
     ) -> Result<Journal<F::Node>, EngineError> {
         let stored = self.load(id).await?;
         self.check_flow::<F>(&stored)?;
+        self.check_version::<F>(&stored)?;
         self.journal::<F>(id).await
     }
 
@@ -423,8 +473,10 @@ impl Engine {
     /// # Errors
     ///
     /// [`EngineError::UnknownInstance`], [`EngineError::WrongFlow`],
-    /// [`EngineError::Broken`] if the instance cannot run, or
-    /// [`EngineError::Stopped`] if the engine stopped after a failed commit.
+    /// [`EngineError::WrongVersion`] if the instance runs (or finished) on
+    /// another definition of the flow than `F`, [`EngineError::Broken`] if
+    /// the instance cannot run, or [`EngineError::Stopped`] if the engine
+    /// stopped after a failed commit.
     pub async fn outcome<F: Durable>(&self, id: InstanceId) -> Result<Outcome<F>, EngineError> {
         let awaiting = self.inner.awaiting(id);
         self.await_outcome::<F>(id, &awaiting.notify).await
@@ -439,6 +491,9 @@ impl Engine {
             let finished = notify.notified();
             let stored = self.load(id).await?;
             self.check_flow::<F>(&stored)?;
+            if stored.status != Status::Broken {
+                self.check_version::<F>(&stored)?;
+            }
             if stored.status.is_finished() {
                 let state: InstanceState<F> =
                     serde_json::from_slice(&stored.state).map_err(|error| EngineError::Decode {
@@ -489,26 +544,15 @@ impl Engine {
                 reason: stored.broken.clone().unwrap_or_default(),
             });
         }
-        match self.inner.failure() {
-            Some(failure) => Err(EngineError::Stopped(failure)),
-            None => Ok(()),
-        }
+        self.check_taking_work()
     }
 
-    async fn load(&self, id: InstanceId) -> Result<StoredInstance, EngineError> {
+    pub(super) async fn load(&self, id: InstanceId) -> Result<StoredInstance, EngineError> {
         self.inner
             .store
             .load(id)
             .await?
             .ok_or(EngineError::UnknownInstance(id))
-    }
-
-    fn registered(&self, flow: &str) -> Result<super::Registered, EngineError> {
-        self.inner
-            .flows
-            .get(flow)
-            .copied()
-            .ok_or_else(|| EngineError::UnknownFlow(flow.to_owned()))
     }
 
     fn check_flow<F: Flow>(&self, stored: &StoredInstance) -> Result<(), EngineError> {

@@ -5,7 +5,7 @@ use super::registry::Durable;
 use super::{CommitPoint, Inner};
 use crate::exec::{Hooks, Machine, Position};
 use crate::flow::{Flow, NodeId};
-use crate::journal::Entry;
+use crate::journal::{Entry, Event};
 use crate::outcome::Cause;
 use crate::signal::Signal;
 use crate::state::InstanceState;
@@ -14,11 +14,17 @@ use std::sync::Arc;
 use tracing::Instrument;
 
 /// Runs a claimed instance until it parks, finishes, or the engine stops.
-pub(crate) async fn drive<F: Durable>(inner: Arc<Inner>, stored: StoredInstance) {
+/// The instance is stored under `F`'s hash, or was just migrated to it from
+/// the hash `migrated`.
+pub(crate) async fn drive<F: Durable>(
+    inner: Arc<Inner>,
+    stored: StoredInstance,
+    migrated: Option<u64>,
+) {
     let id = stored.id;
     let span = tracing::info_span!("flow", flow = F::GRAPH.name(), instance = %id);
     async {
-        if let Err(error) = run::<F>(&inner, stored).await {
+        if let Err(error) = run::<F>(&inner, stored, migrated).await {
             tracing::error!(%error, "instance stopped running");
         }
         inner.not_running(id);
@@ -31,24 +37,20 @@ pub(crate) async fn drive<F: Durable>(inner: Arc<Inner>, stored: StoredInstance)
     .await;
 }
 
-async fn run<F: Durable>(inner: &Arc<Inner>, stored: StoredInstance) -> Result<(), StoreError> {
+async fn run<F: Durable>(
+    inner: &Arc<Inner>,
+    stored: StoredInstance,
+    migrated: Option<u64>,
+) -> Result<(), StoreError> {
     let id = stored.id;
-    if stored.hash != F::GRAPH.hash() {
-        let reason = format!(
-            "stored by `{}` with graph hash {:016x}, but the registered definition has hash {:016x}: register a migration or the old definition",
-            stored.flow,
-            stored.hash,
-            F::GRAPH.hash()
-        );
-        tracing::error!(%reason, "instance left untouched");
-        return inner.store.mark_broken(id, reason).await;
-    }
     let state: InstanceState<F> = match serde_json::from_slice(&stored.state) {
         Ok(state) => state,
         Err(error) => {
-            let reason = format!("its stored state does not decode: {error}");
-            tracing::error!(%reason, "instance left untouched");
-            return inner.store.mark_broken(id, reason).await;
+            let reason = format!(
+                "instance {id} of `{}`: its stored state does not decode: {error}",
+                stored.flow
+            );
+            return super::resolve::mark_broken(inner, id, reason).await;
         }
     };
     let hooks = Hooks::observed_by(inner.observers.clone());
@@ -56,6 +58,13 @@ async fn run<F: Durable>(inner: &Arc<Inner>, stored: StoredInstance) -> Result<(
     let mut version = stored.version;
     let mut recorded = 0;
     let mut cancel = inner.running(id);
+    if let Some(from) = migrated {
+        // The migrated state, committed under `F`'s hash before it runs on.
+        let to = F::GRAPH.hash();
+        machine.scope.record(Event::Migrated { from, to });
+        let commit = prepare(&machine, version, &mut recorded, None)?;
+        send(inner, commit, &mut version).await?;
+    }
     if let Some(request) = stored.cancel {
         machine.cancel(request.reason, request.compensate);
         let commit = prepare(&machine, version, &mut recorded, None)?;
@@ -170,6 +179,7 @@ fn prepare<F: Durable>(
     Ok(Commit {
         id,
         version,
+        hash: F::GRAPH.hash(),
         status: status_of(machine),
         state,
         wake_at: machine.wake_at(),
@@ -225,7 +235,7 @@ pub(crate) fn status_of<F: Flow>(machine: &Machine<F>) -> Status {
     }
 }
 
-fn open_wait<N: NodeId, E>(at: &Position<N, E>) -> Option<OpenWait> {
+pub(crate) fn open_wait<N: NodeId, E>(at: &Position<N, E>) -> Option<OpenWait> {
     match at {
         Position::Waiting {
             node,

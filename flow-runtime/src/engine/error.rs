@@ -35,6 +35,47 @@ pub enum EngineError {
         /// The instance's flow.
         actual: String,
     },
+    /// The instance runs on another definition of its flow than the one
+    /// the call named: name the definition with its graph hash (an old
+    /// definition kept with
+    /// [`register_old`](crate::EngineBuilder::register_old), say).
+    #[error(
+        "instance {id} of `{flow}` runs on the definition with graph hash {runs_on:016x}, \
+         not {asked:016x}: name that definition"
+    )]
+    WrongVersion {
+        /// The instance.
+        id: InstanceId,
+        /// Its flow.
+        flow: String,
+        /// The graph hash of the definition it runs on (or finished on).
+        runs_on: u64,
+        /// The graph hash of the definition the call named.
+        asked: u64,
+    },
+    /// The definition is registered, but is not the flow's current one:
+    /// new instances start on the current definition only.
+    #[error(
+        "`{flow}` with graph hash {hash:016x} is not the current definition of the flow \
+         (that has hash {current:016x}): new instances start on the current one"
+    )]
+    NotCurrent {
+        /// The flow.
+        flow: String,
+        /// The graph hash of the definition the call named.
+        hash: u64,
+        /// The graph hash of the current definition.
+        current: u64,
+    },
+    /// [`Engine::repair`](crate::Engine::repair) of an instance that is not
+    /// broken.
+    #[error("instance {id} is not broken ({status}): there is nothing to repair")]
+    NotBroken {
+        /// The instance.
+        id: InstanceId,
+        /// Its status.
+        status: Status,
+    },
     /// The signal is for a wait the instance can no longer reach from where
     /// it is.
     #[error("instance {id} cannot reach `wait {wait}` from where it is (`{at}`)")]
@@ -86,9 +127,12 @@ pub enum EngineError {
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
-    /// The engine stopped taking work after a commit failed; see the error.
-    #[error("the engine stopped after a failed commit: {0}")]
-    Stopped(String),
+    /// The engine stopped taking work after a commit failed (a full disk,
+    /// an I/O error): this is the commit's error. Everything committed
+    /// before it is in the store; an engine opened on the store again
+    /// resumes it.
+    #[error("the engine stopped taking work after a failed commit: {0}")]
+    Stopped(StoreError),
 }
 
 impl From<StoreError> for EngineError {

@@ -51,7 +51,11 @@ mod api;
 mod driver;
 mod error;
 mod inbox;
+mod refusal;
+mod register;
 mod registry;
+mod resolve;
+mod versions;
 
 pub use api::Started;
 pub use error::EngineError;
@@ -64,13 +68,13 @@ use crate::clock;
 use crate::id::InstanceId;
 use crate::observe::Observer;
 use crate::store::{CancelRequest, MemoryStore, Store, StoreError};
-use registry::Registered;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
+use versions::Flows;
 
 /// Runs the instances of registered flows on a [`Store`]. Cheap to clone;
 /// clones share the engine. See the [module docs](self).
@@ -83,7 +87,7 @@ pub struct Engine {
 /// Configures an [`Engine`]: the store, the flows, the limits.
 pub struct EngineBuilder {
     store: Arc<dyn Store>,
-    flows: HashMap<&'static str, Registered>,
+    flows: Flows,
     concurrency: usize,
     lease: Duration,
     poll: Duration,
@@ -111,7 +115,7 @@ type CrashHook = Arc<dyn Fn(CommitPoint, &Commit) + Send + Sync>;
 /// What the engine's run loop and drivers share.
 pub(crate) struct Inner {
     pub(crate) store: Arc<dyn Store>,
-    pub(crate) flows: HashMap<&'static str, Registered>,
+    pub(crate) flows: Flows,
     pub(crate) observers: Vec<Arc<dyn Observer>>,
     concurrency: usize,
     lease: Duration,
@@ -129,7 +133,7 @@ pub(crate) struct Inner {
     running: Mutex<HashMap<InstanceId, watch::Sender<Option<CancelRequest>>>>,
     stopping: AtomicBool,
     /// Why the engine stopped taking work, if a commit failed.
-    failure: Mutex<Option<String>>,
+    failure: Mutex<Option<StoreError>>,
     commits: AtomicUsize,
     pub(crate) crash_after: Option<usize>,
     crash_hook: Option<CrashHook>,
@@ -140,7 +144,7 @@ impl Engine {
     pub fn builder(store: impl Store) -> EngineBuilder {
         EngineBuilder {
             store: Arc::new(store),
-            flows: HashMap::new(),
+            flows: Flows::default(),
             concurrency: 64,
             lease: Duration::from_secs(30),
             poll: Duration::from_secs(1),
@@ -244,12 +248,6 @@ impl Engine {
 }
 
 impl EngineBuilder {
-    /// Lets the engine run instances of `F`.
-    pub fn register<F: Durable>(mut self) -> Self {
-        self.flows.insert(F::GRAPH.name(), Registered::of::<F>());
-        self
-    }
-
     /// At most `limit` instances run transitions at once (default 64);
     /// parked instances do not count.
     pub fn concurrency(mut self, limit: usize) -> Self {
@@ -305,8 +303,11 @@ impl EngineBuilder {
     ///
     /// # Panics
     ///
-    /// Outside a tokio runtime.
+    /// Outside a tokio runtime; if a registered migration leads to a graph
+    /// hash under which nothing is registered, or migrations go round in a
+    /// circle.
     pub fn start(self) -> Engine {
+        self.flows.check();
         let inner = Arc::new(Inner {
             store: self.store,
             flows: self.flows,
@@ -422,11 +423,11 @@ impl Inner {
         self.failure
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get_or_insert_with(|| error.to_string());
+            .get_or_insert_with(|| error.clone());
         self.stopping.store(true, Ordering::SeqCst);
     }
 
-    pub(crate) fn failure(&self) -> Option<String> {
+    pub(crate) fn failure(&self) -> Option<StoreError> {
         self.failure
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -565,19 +566,19 @@ async fn run_loop(inner: Arc<Inner>) {
                 // Another driver would run the step again beside it.
                 continue;
             }
-            let Some(flow) = inner.flows.get(stored.flow.as_str()).copied() else {
+            if inner.flows.get(&stored.flow).is_none() {
                 // Left claimed until its lease passes: an engine that has
                 // the flow may take it then.
                 tracing::warn!(instance = %stored.id, flow = %stored.flow, "instance of an unregistered flow skipped");
                 continue;
-            };
+            }
             idle = false;
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
             let inner = inner.clone();
             drivers.spawn(async move {
-                (flow.drive)(inner, stored).await;
+                resolve::run_claimed(inner, stored).await;
                 drop(permit);
             });
         }

@@ -1,17 +1,20 @@
-//! The flows an engine runs, by name, with what it needs of each without
-//! knowing its type: how to drive a stored instance, how to check a JSON
-//! signal, where an instance is.
+//! One registered definition of a flow, with what the engine needs of it
+//! without knowing its type: how to drive a stored instance, how to check a
+//! JSON signal, where an instance is. [`versions`](super::versions) keeps
+//! them by flow name and graph hash.
 
 use super::Inner;
+use crate::exec::Hooks;
 use crate::flow::{Flow, NodeId};
 use crate::graph::Graph;
 use crate::signal::{Signal, SignalError};
 use crate::state::InstanceState;
-use crate::store::StoredInstance;
+use crate::store::{OpenWait, Status, StoredInstance};
 use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 /// A flow whose instances can run on an [`Engine`](crate::Engine): its
 /// context is stored after every transition, so it must be serializable.
@@ -32,22 +35,42 @@ where
 {
 }
 
-/// What the engine keeps of one registered flow.
+/// Where a stored instance rests: what the store keeps beside its state.
+pub(crate) struct Resting {
+    pub(crate) status: Status,
+    pub(crate) wake_at: Option<SystemTime>,
+    pub(crate) wait: Option<OpenWait>,
+}
+
+/// What the engine keeps of one registered definition.
 #[derive(Clone, Copy)]
 pub(crate) struct Registered {
+    /// The Rust type, for messages (`shop::v1::Order`).
+    pub(crate) type_name: &'static str,
     pub(crate) graph: &'static Graph,
-    pub(crate) drive: fn(Arc<Inner>, StoredInstance) -> BoxFuture<'static, ()>,
+    /// Drives a claimed instance stored under this definition's hash; with
+    /// `Some(old hash)` its state was just migrated from that hash, and is
+    /// committed before it runs on.
+    pub(crate) drive: fn(Arc<Inner>, StoredInstance, Option<u64>) -> BoxFuture<'static, ()>,
     /// Checks a JSON payload for a wait and returns it re-encoded.
     pub(crate) check_signal: fn(&str, serde_json::Value) -> Result<Vec<u8>, SignalError>,
     /// The node index the stored instance is at, if it is at one.
     pub(crate) position: fn(&[u8]) -> Result<Option<usize>, serde_json::Error>,
+    /// The index of the node whose stored form (its variant's name, as in
+    /// a stored state) is `ident`.
+    pub(crate) node_of: fn(&str) -> Option<usize>,
+    /// Where a stored instance rests, read from its state.
+    pub(crate) resting: fn(&[u8]) -> Result<Resting, serde_json::Error>,
 }
 
 impl Registered {
     pub(crate) fn of<F: Durable>() -> Self {
         Registered {
+            type_name: std::any::type_name::<F>(),
             graph: F::GRAPH,
-            drive: |inner, stored| Box::pin(super::driver::drive::<F>(inner, stored)),
+            drive: |inner, stored, migrated| {
+                Box::pin(super::driver::drive::<F>(inner, stored, migrated))
+            },
             check_signal: |wait, payload| {
                 let signal = F::Signal::from_json(wait, payload)?;
                 let json = signal.to_json()?;
@@ -57,6 +80,23 @@ impl Registered {
                 let state: InstanceState<F> = serde_json::from_slice(state)?;
                 Ok(state.position.node().map(NodeId::index))
             },
+            node_of: |ident| {
+                let node: F::Node = serde_json::from_value(ident.into()).ok()?;
+                Some(node.index())
+            },
+            resting: |state| {
+                let state: InstanceState<F> = serde_json::from_slice(state)?;
+                let machine = state.into_machine(Hooks::default());
+                Ok(Resting {
+                    status: super::driver::status_of(&machine),
+                    wake_at: machine.wake_at(),
+                    wait: super::driver::open_wait(&machine.at),
+                })
+            },
         }
+    }
+
+    pub(crate) fn hash(&self) -> u64 {
+        self.graph.hash()
     }
 }

@@ -117,7 +117,7 @@ pub(super) async fn guarded<T>(
     finished.map_err(|payload| StepError::panicked(panic_message(payload.as_ref())))
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(message) = payload.downcast_ref::<&str>() {
         (*message).to_owned()
     } else if let Some(message) = payload.downcast_ref::<String>() {

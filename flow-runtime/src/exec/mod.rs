@@ -14,6 +14,7 @@ mod position;
 mod scope;
 mod sub_flow;
 
+pub(crate) use attempt::panic_message;
 pub(crate) use hooks::Hooks;
 pub use memory::{run, start};
 pub(crate) use memory::{run_with, start_with};

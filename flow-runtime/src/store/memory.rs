@@ -104,6 +104,8 @@ impl Data {
         let row = self.row(commit.id)?;
         row.stored.status = commit.status;
         row.stored.version += 1;
+        row.stored.hash = commit.hash;
+        row.stored.broken = None;
         row.stored.state = commit.state;
         row.stored.wake_at = commit.wake_at;
         row.stored.wait = commit.wait;
@@ -327,6 +329,7 @@ impl Store for MemoryStore {
                 status: stored.status,
                 key: stored.key.clone(),
                 wait: stored.wait.clone(),
+                broken: stored.broken.clone(),
             })
             .collect();
         ready(Ok(rows)).boxed()

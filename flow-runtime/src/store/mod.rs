@@ -162,6 +162,9 @@ pub struct Commit {
     pub id: InstanceId,
     /// The version it was read at; the commit fails if it moved on.
     pub version: u64,
+    /// The graph hash of the definition that made the transition; the
+    /// instance is stored under it from now on (a migration changes it).
+    pub hash: u64,
     /// Its status after the transition.
     pub status: Status,
     /// Its state after the transition.
@@ -237,6 +240,8 @@ pub struct Summary {
     pub key: Option<String>,
     /// The wait it is parked at.
     pub wait: Option<OpenWait>,
+    /// Why it is broken, if it is ([`Status::Broken`]).
+    pub broken: Option<String>,
 }
 
 /// Which instances [`Store::list`] returns.
@@ -295,8 +300,10 @@ pub trait Store: Send + Sync + 'static {
     /// not the stored one (after the batch's earlier commits) fails the
     /// batch with [`StoreError::Conflict`], one of an unknown instance with
     /// [`StoreError::UnknownInstance`]. Each applied commit bumps the
-    /// instance's version by one, appends its events and removes the signal
-    /// it consumed; it keeps the instance's claim. A commit that parks an
+    /// instance's version by one, stores its state under its hash, appends
+    /// its events, removes the signal it consumed and clears a
+    /// [`broken`](StoredInstance::broken) reason (a repaired instance runs
+    /// again); it keeps the instance's claim. A commit that parks an
     /// instance at a wait for which a signal is already stored, or while a
     /// cancellation is requested, leaves it runnable instead.
     fn commit(&self, commits: Vec<Commit>) -> BoxFuture<'_, Result<(), StoreError>>;

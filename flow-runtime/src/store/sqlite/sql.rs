@@ -225,7 +225,8 @@ pub(super) fn commit(conn: &Connection, commits: &[Commit]) -> Sql<()> {
                     wake_at = ?5, wait_name = ?6, wait_assignee = ?7, wait_groups = ?8,
                     wait_since = ?9,
                     cancel_reason = CASE WHEN ?10 THEN NULL ELSE cancel_reason END,
-                    cancel_compensate = CASE WHEN ?10 THEN NULL ELSE cancel_compensate END
+                    cancel_compensate = CASE WHEN ?10 THEN NULL ELSE cancel_compensate END,
+                    hash = ?11, broken = NULL
                  WHERE id = ?1 AND version = ?2",
             )?
             .execute(params![
@@ -239,6 +240,7 @@ pub(super) fn commit(conn: &Connection, commits: &[Commit]) -> Sql<()> {
                 groups,
                 since,
                 commit.status.is_finished(),
+                commit.hash.cast_signed(),
             ])?;
         if changed == 0 {
             let actual = conn
@@ -435,7 +437,8 @@ pub(super) fn list(conn: &Connection, filter: Filter) -> Sql<Vec<Summary>> {
         (None, None) => "WHERE ?1 IS NULL AND ?2 IS NULL",
     };
     let query = format!(
-        "SELECT id, flow, status, business_key, wait_name, wait_assignee, wait_groups, wait_since
+        "SELECT id, flow, status, business_key, wait_name, wait_assignee, wait_groups, wait_since,
+                broken
          FROM instances {condition} ORDER BY created"
     );
     let mut statement = conn.prepare_cached(&query)?;
@@ -449,6 +452,7 @@ pub(super) fn list(conn: &Connection, filter: Filter) -> Sql<Vec<Summary>> {
             status: read_status(row, 2)?,
             key: row.get(3)?,
             wait: read_wait(row, 4)?,
+            broken: row.get(8)?,
         });
     }
     Ok(found)

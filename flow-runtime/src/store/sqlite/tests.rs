@@ -25,6 +25,7 @@ fn commit(n: u128, version: u64) -> Commit {
     Commit {
         id: id(n),
         version,
+        hash: u64::MAX,
         status: Status::Waiting,
         state: b"parked".to_vec(),
         wake_at: Some(UNIX_EPOCH + Duration::new(1_800_000_000, 7)),
