@@ -170,9 +170,11 @@ impl Engine {
     ) -> Result<Delivery, EngineError> {
         self.check_taking_work()?;
         let stored = self.load(id).await?;
-        let flow = self.runs_on(&stored).await?;
+        check_open(&stored)?;
+        let (flow, state) = self.runs_on(&stored).await?;
         let payload = (flow.check_signal)(wait, payload)?;
-        self.deliver(&stored, wait, payload, None, None).await
+        self.deliver(&stored, (flow, &state), wait, payload, None, None)
+            .await
     }
 
     /// The open user tasks `user` may complete: the waits that name them
@@ -270,45 +272,38 @@ impl Engine {
                 actual: stored.flow,
             });
         }
+        check_open(&stored)?;
         // The payload is decoded by the definition the instance runs on.
-        let runs_on = self.runs_on(&stored).await?.hash();
-        if runs_on != S::Flow::GRAPH.hash() {
+        let (flow, state) = self.runs_on(&stored).await?;
+        if flow.hash() != S::Flow::GRAPH.hash() {
             return Err(EngineError::WrongVersion {
                 id,
                 flow: stored.flow,
-                runs_on,
+                runs_on: flow.hash(),
                 asked: S::Flow::GRAPH.hash(),
             });
         }
         let payload = signal.to_json()?.to_string().into_bytes();
-        self.deliver(&stored, signal.wait(), payload, by, dedupe)
+        self.deliver(&stored, (flow, &state), signal.wait(), payload, by, dedupe)
             .await
     }
 
+    /// Stores the signal for `stored`, whose state `runs_on` (the
+    /// definition it runs on next, and its state as that one reads it)
+    /// must be able to reach `wait` from where it is.
     async fn deliver(
         &self,
         stored: &StoredInstance,
+        runs_on: (super::registry::Registered, &[u8]),
         wait: &str,
         payload: Vec<u8>,
         by: Option<String>,
         dedupe: Option<String>,
     ) -> Result<Delivery, EngineError> {
         let id = stored.id;
-        if stored.status.is_finished() {
-            return Err(EngineError::Finished {
-                id,
-                status: stored.status,
-            });
-        }
-        if stored.status == Status::Broken {
-            return Err(EngineError::Broken {
-                id,
-                reason: stored.broken.clone().unwrap_or_default(),
-            });
-        }
-        let flow = self.stored_by(stored).await?;
+        let (flow, state) = runs_on;
         let target = flow.graph.index_of(wait);
-        let at = match (flow.position)(&stored.state) {
+        let at = match (flow.position)(state) {
             Ok(at) => at,
             Err(error) => {
                 let reason = format!(
@@ -565,6 +560,23 @@ impl Engine {
             actual: stored.flow.clone(),
         })
     }
+}
+
+/// Refuses a signal for an instance that has finished or is broken.
+fn check_open(stored: &StoredInstance) -> Result<(), EngineError> {
+    if stored.status.is_finished() {
+        return Err(EngineError::Finished {
+            id: stored.id,
+            status: stored.status,
+        });
+    }
+    if stored.status == Status::Broken {
+        return Err(EngineError::Broken {
+            id: stored.id,
+            reason: stored.broken.clone().unwrap_or_default(),
+        });
+    }
+    Ok(())
 }
 
 impl<F: Flow> InstanceState<F> {

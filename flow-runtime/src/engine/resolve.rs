@@ -200,44 +200,26 @@ impl Engine {
         }
     }
 
-    /// The definition that reads `stored`'s state and journal; an instance
-    /// no registered definition reads is marked broken with the reason.
-    pub(super) async fn stored_by(
+    /// The definition `stored` runs on next, and its state as that
+    /// definition reads it (migrated, if a migration leads there). An
+    /// instance that cannot run here (no definition, a failing migration)
+    /// is marked broken with the reason.
+    pub(super) async fn runs_on(
         &self,
         stored: &StoredInstance,
-    ) -> Result<Registered, EngineError> {
+    ) -> Result<(Registered, Vec<u8>), EngineError> {
         let versions = self.versions(&stored.flow)?;
-        match versions.stored_by(stored.hash) {
-            Some(def) => Ok(def),
-            None => Err(self.refuse(stored, versions).await),
+        match ready(versions, stored.clone()) {
+            Ok((target, migrated, _)) => Ok((target, migrated.state)),
+            Err(reason) => Err(self.refuse(stored.id, reason).await),
         }
     }
 
-    /// The definition `stored` runs on next (after its migrations); an
-    /// instance with none is marked broken with the reason.
-    pub(super) async fn runs_on(&self, stored: &StoredInstance) -> Result<Registered, EngineError> {
-        let versions = self.versions(&stored.flow)?;
-        match versions.plan(stored.hash) {
-            Some(Ok(plan)) => Ok(plan.target),
-            _ => Err(self.refuse(stored, versions).await),
-        }
-    }
-
-    async fn refuse(&self, stored: &StoredInstance, versions: &Versions) -> EngineError {
-        let reason = match versions.plan(stored.hash) {
-            Some(Err(problem)) => format!(
-                "instance {} of `{}` (graph hash {:016x}) cannot run: {problem}",
-                stored.id, stored.flow, stored.hash
-            ),
-            _ => refusal::no_definition(stored, versions),
-        };
-        if let Err(error) = mark_broken(&self.inner, stored.id, reason.clone()).await {
+    async fn refuse(&self, id: InstanceId, reason: String) -> EngineError {
+        if let Err(error) = mark_broken(&self.inner, id, reason.clone()).await {
             return error.into();
         }
-        EngineError::Broken {
-            id: stored.id,
-            reason,
-        }
+        EngineError::Broken { id, reason }
     }
 
     /// Checks that `F` is the definition `stored` is stored under or runs

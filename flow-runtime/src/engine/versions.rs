@@ -271,13 +271,4 @@ impl Versions {
             }
         }
     }
-
-    /// The definition that reads what an instance stored under `hash`
-    /// stored: its state, its journal.
-    pub(crate) fn stored_by(&self, hash: u64) -> Option<Registered> {
-        match self.by_hash.get(&hash)? {
-            Version::Runs(def) => Some(*def),
-            Version::Migrates(migration) => Some(migration.old),
-        }
-    }
 }

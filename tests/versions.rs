@@ -1,0 +1,511 @@
+//! Versions of a flow on a real SQLite file: instances that v1 stored,
+//! opened by engines with v2 only (refused, untouched, broken), with v1
+//! kept beside v2 (they finish on v1), and with a migration (they move to
+//! v2 and finish there); failing migrations, chains, and what the builder
+//! refuses.
+
+#[path = "support/versions.rs"]
+mod support;
+
+use flow_runtime::store::{NewSignal, SqliteStore, Store};
+use flow_runtime::{
+    Engine, EngineError, Filter, InstanceId, InstanceState, MigrationError, Status,
+};
+use std::path::Path;
+use support::*;
+
+fn v1_hash() -> u64 {
+    hash::<v1::Purchase>()
+}
+
+fn v2_hash() -> u64 {
+    hash::<v2::Purchase>()
+}
+
+fn approve_v2() -> v2::PurchaseSignal {
+    v2::PurchaseSignal::Approve(yes())
+}
+
+/// Stores an approval for `id` as another process would, while no engine
+/// runs here: the instance becomes runnable, and the next engine claims it.
+async fn approve_behind_the_engines_back(path: &Path, id: InstanceId) {
+    let signal = NewSignal {
+        wait: "approve".to_owned(),
+        payload: serde_json::to_vec(&yes()).unwrap(),
+        by: None,
+        dedupe: None,
+    };
+    let store = SqliteStore::open(path).unwrap();
+    store.signal(id, signal).await.unwrap();
+    assert_eq!(
+        store.load(id).await.unwrap().unwrap().status,
+        Status::Runnable
+    );
+}
+
+/// The events of a journal, printed.
+fn printed<N: flow_runtime::NodeId>(journal: &flow_runtime::Journal<N>) -> Vec<String> {
+    journal.events().map(ToString::to_string).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_with_only_v2_refuses_v1_instances_and_leaves_them_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flows.db");
+    let ids = parked_v1_orders(&path, 3).await;
+    approve_behind_the_engines_back(&path, ids[2]).await;
+    let mut before = Vec::new();
+    for id in &ids {
+        before.push(stored(&path, *id).await);
+    }
+
+    let engine = engine(&path, |builder| builder.register::<v2::Purchase>());
+    let refusal = |id: InstanceId| {
+        format!(
+            "instance {id} of `Purchase` was stored under graph hash {:016x}, which no definition \
+             here has (the current definition is `versions::support::v2::Purchase`, graph hash \
+             {:016x}); it is parked at `wait approve`, which the current definition has too; the \
+             definition that stored it had 4 nodes, the current one has 5: keep the definition \
+             that stored it beside the new one (`register_old`) or register a migration from it \
+             (`migrate`), then repair the instance (`Engine::repair`)",
+            v1_hash(),
+            v2_hash()
+        )
+    };
+    let broken = |id| EngineError::Broken {
+        id,
+        reason: refusal(id),
+    };
+    // A signal is refused with the reason, and the instance marked broken.
+    let refused = engine.signal(ids[0], approve_v2()).await;
+    assert_eq!(refused, Err(broken(ids[0])));
+    // The runnable one is claimed, refused the same way and marked broken.
+    assert_eq!(engine.until_parked(ids[2]).await, Err(broken(ids[2])));
+    assert_eq!(
+        engine.outcome::<v2::Purchase>(ids[0]).await.err(),
+        Some(broken(ids[0]))
+    );
+    assert_eq!(engine.status(ids[0]).await.unwrap(), Status::Broken);
+
+    let listed = engine.list(Filter::default()).await.unwrap();
+    let rows: Vec<(Status, Option<String>)> = listed
+        .into_iter()
+        .map(|row| (row.status, row.broken))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (Status::Broken, Some(refusal(ids[0]))),
+            (Status::Waiting, None),
+            (Status::Broken, Some(refusal(ids[2]))),
+        ]
+    );
+    for (id, before) in ids.iter().zip(&before) {
+        let after = stored(&path, *id).await;
+        assert_eq!(after.state, before.state, "the state of {id} is untouched");
+        assert_eq!(after.version, before.version);
+        assert_eq!(after.hash, v1_hash());
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.signals(ids[2]).await.unwrap().len(),
+        1,
+        "the approval stored for the refused instance is kept"
+    );
+
+    // New instances start on v2 and run.
+    let order = v2::Order {
+        number: 9,
+        cents: 900,
+        ..v2::Order::default()
+    };
+    let fresh = engine.start::<v2::Purchase>(order).await.unwrap();
+    engine.signal(fresh, approve_v2()).await.unwrap();
+    let done = engine
+        .outcome::<v2::Purchase>(fresh)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        done.context.receipt.as_deref(),
+        Some("receipt 9 for 900 cents")
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_v1_kept_beside_v2_old_instances_finish_on_v1_and_new_ones_start_on_v2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flows.db");
+    let ids = parked_v1_orders(&path, 2).await;
+    // First deployed without v1: the first instance is refused, broken.
+    let without = engine(&path, |builder| builder.register::<v2::Purchase>());
+    let refused = without.signal(ids[0], approve_v2()).await;
+    assert!(
+        matches!(refused, Err(EngineError::Broken { .. })),
+        "{refused:?}"
+    );
+    without.shutdown().await;
+    drop(without);
+
+    let engine = engine(&path, |builder| {
+        builder
+            .register::<v2::Purchase>()
+            .register_old::<v1::Purchase>()
+    });
+    // Repaired, the broken one waits where it was.
+    engine.repair(ids[0]).await.unwrap();
+    assert_eq!(engine.status(ids[0]).await.unwrap(), Status::Waiting);
+    assert_eq!(
+        engine.repair(ids[1]).await,
+        Err(EngineError::NotBroken {
+            id: ids[1],
+            status: Status::Waiting
+        })
+    );
+    // They run on v1: a signal of v2's type is refused.
+    let wrong = EngineError::WrongVersion {
+        id: ids[1],
+        flow: "Purchase".to_owned(),
+        runs_on: v1_hash(),
+        asked: v2_hash(),
+    };
+    assert_eq!(
+        engine.signal(ids[1], approve_v2()).await,
+        Err(wrong.clone())
+    );
+    for id in &ids {
+        let approve = v1::PurchaseSignal::Approve(yes());
+        engine.signal(*id, approve).await.unwrap();
+    }
+    for id in &ids {
+        let done = engine.outcome::<v1::Purchase>(*id).await.unwrap().unwrap();
+        assert_eq!(done.path.to_string(), "start -> approve -> pay -> done");
+        assert!(done.context.paid);
+        assert_eq!(stored(&path, *id).await.hash, v1_hash());
+    }
+    assert_eq!(
+        engine.outcome::<v2::Purchase>(ids[1]).await.err(),
+        Some(wrong),
+        "it finished on v1"
+    );
+
+    // New ones start on v2, not on v1.
+    let refused = engine.start::<v1::Purchase>(v1::Order::default()).await;
+    assert_eq!(
+        refused,
+        Err(EngineError::NotCurrent {
+            flow: "Purchase".to_owned(),
+            hash: v1_hash(),
+            current: v2_hash(),
+        })
+    );
+    let fresh = engine
+        .start::<v2::Purchase>(v2::Order::default())
+        .await
+        .unwrap();
+    engine.signal(fresh, approve_v2()).await.unwrap();
+    let done = engine
+        .outcome::<v2::Purchase>(fresh)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        done.path.to_string(),
+        "start -> approve -> pay -> receipt -> done"
+    );
+    assert_eq!(stored(&path, fresh).await.hash, v2_hash());
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_migration_v1_instances_move_to_v2_when_claimed_and_finish_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flows.db");
+    let ids = parked_v1_orders(&path, 3).await;
+    let untouched = stored(&path, ids[2]).await;
+
+    let engine = engine(&path, |builder| {
+        builder.register::<v2::Purchase>().migrate(v2::from_v1)
+    });
+    // Signals are of v2's types: the definition they will run on.
+    let v1_signal = engine
+        .signal(ids[0], v1::PurchaseSignal::Approve(yes()))
+        .await;
+    assert_eq!(
+        v1_signal,
+        Err(EngineError::WrongVersion {
+            id: ids[0],
+            flow: "Purchase".to_owned(),
+            runs_on: v2_hash(),
+            asked: v1_hash(),
+        })
+    );
+    for (number, id) in ids[..2].iter().enumerate() {
+        engine.signal(*id, approve_v2()).await.unwrap();
+        let done = engine.outcome::<v2::Purchase>(*id).await.unwrap().unwrap();
+        let cents = (10 + number as u64) * 100;
+        assert_eq!(done.context.cents, cents, "euros became cents");
+        assert_eq!(
+            done.context.receipt,
+            Some(format!("receipt {number} for {cents} cents"))
+        );
+        assert_eq!(
+            done.path.to_string(),
+            "start -> approve -> pay -> receipt -> done"
+        );
+        assert_eq!(stored(&path, *id).await.hash, v2_hash());
+    }
+    let journal = engine.history::<v2::Purchase>(ids[0]).await.unwrap();
+    assert_eq!(
+        printed(&journal),
+        [
+            "enter start".to_owned(),
+            "enter approve".to_owned(),
+            "waiting at approve".to_owned(),
+            format!(
+                "migrated from graph hash {:016x} to {:016x}",
+                v1_hash(),
+                v2_hash()
+            ),
+            "approve signalled".to_owned(),
+            "enter pay".to_owned(),
+            "pay attempt 1".to_owned(),
+            "pay attempt 1 succeeded".to_owned(),
+            "enter receipt".to_owned(),
+            "receipt attempt 1".to_owned(),
+            "receipt attempt 1 succeeded".to_owned(),
+            "enter done".to_owned(),
+            "completed at done".to_owned(),
+        ]
+    );
+    assert!(matches!(
+        engine.history::<v1::Purchase>(ids[0]).await,
+        Err(EngineError::WrongVersion { .. })
+    ));
+    // One no signal reached was never claimed: still v1's, as it was.
+    let waiting = stored(&path, ids[2]).await;
+    assert_eq!(waiting.status, Status::Waiting);
+    assert_eq!(waiting.hash, v1_hash());
+    assert_eq!(
+        (waiting.state, waiting.version),
+        (untouched.state, untouched.version)
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_migration_leaves_the_instance_untouched_and_broken_until_repaired() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flows.db");
+    let ids = parked_v1_orders(&path, 3).await;
+    approve_behind_the_engines_back(&path, ids[2]).await;
+    let before = [stored(&path, ids[1]).await, stored(&path, ids[2]).await];
+
+    let picky = |old: InstanceState<v1::Purchase>| {
+        if old.context.number > 0 {
+            return Err(MigrationError::refused(format!(
+                "order {} needs a person",
+                old.context.number
+            )));
+        }
+        v2::from_v1(old)
+    };
+    let engine = engine(&path, |builder| {
+        builder.register::<v2::Purchase>().migrate(picky)
+    });
+    let reason = |id: InstanceId, number: u32| {
+        format!(
+            "migrating instance {id} of `Purchase` from `versions::support::v1::Purchase` (graph \
+             hash {:016x}) to `versions::support::v2::Purchase` (graph hash {:016x}) failed: the \
+             migration failed: order {number} needs a person; the new definition adds `receipt` \
+             and removes nothing: the instance is left as it was; fix the migration, then repair \
+             the instance (`Engine::repair`)",
+            v1_hash(),
+            v2_hash()
+        )
+    };
+    engine.signal(ids[0], approve_v2()).await.unwrap();
+    assert!(
+        engine
+            .outcome::<v2::Purchase>(ids[0])
+            .await
+            .unwrap()
+            .is_completed()
+    );
+    // Refused when signalled, and when claimed.
+    let refused = engine.signal(ids[1], approve_v2()).await;
+    let broken = |id, number| EngineError::Broken {
+        id,
+        reason: reason(id, number),
+    };
+    assert_eq!(refused, Err(broken(ids[1], 1)));
+    assert_eq!(engine.until_parked(ids[2]).await, Err(broken(ids[2], 2)));
+    for (id, before) in ids[1..].iter().zip(&before) {
+        let after = stored(&path, *id).await;
+        assert_eq!(after.status, Status::Broken);
+        assert_eq!(after.hash, v1_hash());
+        assert_eq!(
+            (&after.state, after.version),
+            (&before.state, before.version)
+        );
+    }
+    // Repair refuses while the migration still fails, and changes nothing.
+    assert_eq!(engine.repair(ids[2]).await, Err(broken(ids[2], 2)));
+    engine.shutdown().await;
+    drop(engine);
+
+    // Fixed: repaired, they migrate and finish on v2.
+    let fixed = support::engine(&path, |builder| {
+        builder.register::<v2::Purchase>().migrate(v2::from_v1)
+    });
+    for id in &ids[1..] {
+        fixed.repair(*id).await.unwrap();
+    }
+    fixed.signal(ids[1], approve_v2()).await.unwrap();
+    for id in &ids[1..] {
+        let done = fixed.outcome::<v2::Purchase>(*id).await.unwrap().unwrap();
+        assert!(done.context.receipt.is_some());
+    }
+    fixed.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_the_new_definition_lacks_is_a_typed_migration_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flows.db");
+    let ids = parked_v1_orders(&path, 1).await;
+    let error = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = error.clone();
+    let engine = engine(&path, move |builder| {
+        builder
+            .register::<v4::Purchase>()
+            .migrate(move |old: InstanceState<v1::Purchase>| {
+                let migrated = old.migrate::<v4::Purchase>(|order| v4::Order {
+                    number: order.number,
+                    ..v4::Order::default()
+                });
+                *seen.lock().unwrap() = migrated.as_ref().err().cloned();
+                migrated
+            })
+    });
+    let refused = engine
+        .signal(ids[0], v4::PurchaseSignal::Approval(yes()))
+        .await;
+    assert_eq!(
+        *error.lock().unwrap(),
+        Some(MigrationError::NoCounterpart {
+            node: "approve",
+            reference: "is at"
+        })
+    );
+    let Err(EngineError::Broken { reason, .. }) = refused else {
+        panic!("{refused:?}");
+    };
+    assert!(
+        reason.ends_with(
+            "failed: the migration failed: node `approve` has no counterpart in the new \
+             definition, and the instance is at it; the new definition adds `approval` and \
+             removes `approve`: the instance is left as it was; fix the migration, then repair \
+             the instance (`Engine::repair`)"
+        ),
+        "{reason}"
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_chain_from_v1_through_v2_to_v3() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flows.db");
+    let ids = parked_v1_orders(&path, 1).await;
+    let engine = engine(&path, |builder| {
+        builder
+            .register::<v3::Purchase>()
+            .migrate(v2::from_v1)
+            .migrate(v3::from_v2)
+    });
+    engine
+        .signal(ids[0], v3::PurchaseSignal::Approve(yes()))
+        .await
+        .unwrap();
+    let done = engine
+        .outcome::<v3::Purchase>(ids[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(done.context.archived);
+    assert_eq!(done.context.order.cents, 1000);
+    let v3_hash = hash::<v3::Purchase>();
+    let migrated: Vec<String> = printed(&done.journal)
+        .into_iter()
+        .filter(|event| event.starts_with("migrated"))
+        .collect();
+    assert_eq!(
+        migrated,
+        [format!(
+            "migrated from graph hash {:016x} to {v3_hash:016x}",
+            v1_hash()
+        )],
+        "one commit takes it through the chain"
+    );
+    assert_eq!(stored(&path, ids[0]).await.hash, v3_hash);
+    engine.shutdown().await;
+}
+
+#[test]
+#[should_panic(
+    expected = "flow `Purchase` has two current definitions, `versions::support::v1::Purchase`"
+)]
+fn two_current_definitions_of_one_flow_panic_when_registered() {
+    let _ = Engine::memory()
+        .register::<v1::Purchase>()
+        .register::<v2::Purchase>();
+}
+
+#[test]
+#[should_panic(
+    expected = "`versions::support::v2::Purchase` is registered both as the current definition"
+)]
+fn a_definition_both_current_and_old_panics_when_registered() {
+    let _ = Engine::memory()
+        .register::<v2::Purchase>()
+        .register_old::<v2::Purchase>();
+}
+
+#[test]
+#[should_panic(
+    expected = "is registered as a migration source for the instances stored under graph hash"
+)]
+fn a_definition_kept_and_migrated_from_panics_when_registered() {
+    let _ = Engine::memory()
+        .register::<v2::Purchase>()
+        .register_old::<v1::Purchase>()
+        .migrate(v2::from_v1);
+}
+
+#[test]
+#[should_panic(
+    expected = "the migration from `versions::support::v1::Purchase` leads to \
+                `versions::support::v2::Purchase`"
+)]
+fn a_migration_to_an_unregistered_definition_panics_at_start() {
+    let _ = Engine::memory()
+        .register::<v3::Purchase>()
+        .migrate(v2::from_v1)
+        .start();
+}
+
+#[tokio::test]
+async fn registering_one_definition_twice_is_one_registration() {
+    let engine = Engine::memory()
+        .register::<v2::Purchase>()
+        .register::<v2::Purchase>()
+        .start();
+    let id = engine
+        .start::<v2::Purchase>(v2::Order::default())
+        .await
+        .unwrap();
+    assert_eq!(engine.until_parked(id).await, Ok(Status::Waiting));
+    engine.shutdown().await;
+}
