@@ -509,3 +509,26 @@ async fn registering_one_definition_twice_is_one_registration() {
     assert_eq!(engine.until_parked(id).await, Ok(Status::Waiting));
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_that_runs_nothing_reads_the_history_its_definition_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flows.db");
+    let ids = parked_v1_orders(&path, 1).await;
+    let reader = engine(&path, |builder| builder);
+    let journal = reader.history::<v1::Purchase>(ids[0]).await.unwrap();
+    assert_eq!(
+        printed(&journal),
+        ["enter start", "enter approve", "waiting at approve"]
+    );
+    assert_eq!(
+        reader.history::<v2::Purchase>(ids[0]).await.err(),
+        Some(EngineError::WrongVersion {
+            id: ids[0],
+            flow: "Purchase".to_owned(),
+            runs_on: v1_hash(),
+            asked: v2_hash(),
+        })
+    );
+    reader.shutdown().await;
+}

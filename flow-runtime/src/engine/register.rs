@@ -111,6 +111,12 @@ impl EngineBuilder {
     /// [`InstanceState::migrate`] writes most migrations: it maps the
     /// context and moves every node by name.
     ///
+    /// Write it as a pure function of the old state: besides the claim, a
+    /// signal for an instance not migrated yet runs it too, to check the
+    /// signal against the state it will meet (and a signal of `Old`'s type
+    /// is then [`WrongVersion`](crate::EngineError::WrongVersion): the
+    /// instance runs on `New`).
+    ///
     /// ```
     /// use flow_runtime::prelude::*;
     /// use flow_runtime::{Engine, EngineError, InstanceState};

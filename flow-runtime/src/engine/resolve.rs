@@ -229,12 +229,19 @@ impl Engine {
         stored: &StoredInstance,
     ) -> Result<(), EngineError> {
         let asked = F::GRAPH.hash();
-        let versions = self.versions(&stored.flow)?;
-        let next = match versions.plan(stored.hash) {
-            Some(Ok(plan)) if !stored.status.is_finished() => Some(plan.target.hash()),
+        if asked == stored.hash {
+            return Ok(());
+        }
+        let next = match self
+            .inner
+            .flows
+            .get(&stored.flow)
+            .map(|v| v.plan(stored.hash))
+        {
+            Some(Some(Ok(plan))) if !stored.status.is_finished() => Some(plan.target.hash()),
             _ => None,
         };
-        if asked == stored.hash || next == Some(asked) {
+        if next == Some(asked) {
             return Ok(());
         }
         Err(EngineError::WrongVersion {
