@@ -6,8 +6,8 @@
 // Each file that includes this module uses a different part of it.
 #![allow(dead_code)]
 
-use flow_runtime::store::{SqliteStore, Store, StoredInstance};
-use flow_runtime::{Engine, EngineBuilder, Flow, InstanceId};
+use flow_runtime::store::{NewSignal, SqliteStore, Store, StoredInstance};
+use flow_runtime::{Engine, EngineBuilder, Flow, InstanceId, Status};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -195,4 +195,38 @@ pub async fn stored(path: &Path, id: InstanceId) -> StoredInstance {
         .await
         .unwrap()
         .unwrap()
+}
+
+pub fn v1_hash() -> u64 {
+    hash::<v1::Purchase>()
+}
+
+pub fn v2_hash() -> u64 {
+    hash::<v2::Purchase>()
+}
+
+pub fn approve_v2() -> v2::PurchaseSignal {
+    v2::PurchaseSignal::Approve(yes())
+}
+
+/// Stores an approval for `id` as another process would, while no engine
+/// runs here: the instance becomes runnable, and the next engine claims it.
+pub async fn approve_behind_the_engines_back(path: &Path, id: InstanceId) {
+    let signal = NewSignal {
+        wait: "approve".to_owned(),
+        payload: serde_json::to_vec(&yes()).unwrap(),
+        by: None,
+        dedupe: None,
+    };
+    let store = SqliteStore::open(path).unwrap();
+    store.signal(id, signal).await.unwrap();
+    assert_eq!(
+        store.load(id).await.unwrap().unwrap().status,
+        Status::Runnable
+    );
+}
+
+/// The events of a journal, printed.
+pub fn printed<N: flow_runtime::NodeId>(journal: &flow_runtime::Journal<N>) -> Vec<String> {
+    journal.events().map(ToString::to_string).collect()
 }
