@@ -164,8 +164,7 @@ pub fn yes() -> Approval {
 
 /// An engine over the SQLite file at `path`, with what `register` adds.
 pub fn engine(path: &Path, register: impl FnOnce(EngineBuilder) -> EngineBuilder) -> Engine {
-    let store = SqliteStore::open(path).unwrap();
-    register(Engine::builder(store)).start()
+    register(Engine::sqlite(path).unwrap()).start()
 }
 
 /// Starts `count` v1 orders on a v1 engine over `path` and shuts it down
