@@ -57,6 +57,7 @@ conformance!(
     signals_are_listed_oldest_first,
     claim_takes_runnable_ones_in_creation_order_up_to_the_limit,
     claim_respects_the_lease,
+    renew_extends_a_claim_and_never_shortens_it,
     release_gives_an_instance_back,
     claim_takes_parked_ones_whose_wake_up_time_passed,
     claim_merges_runnable_and_due_ones_in_creation_order,
@@ -686,6 +687,33 @@ async fn claim_respects_the_lease(store: impl Store) {
     let almost = until - Duration::from_nanos(1);
     assert_eq!(claimed(&store, almost, 10).await, vec![]);
     assert_eq!(claimed(&store, until, 10).await, vec![a]);
+}
+
+async fn renew_extends_a_claim_and_never_shortens_it(store: impl Store) {
+    let a = create(&store, 1).await;
+    let lease = Duration::from_secs(10);
+    assert_eq!(store.claim(at(0), 1, lease).await.unwrap().len(), 1);
+    // Renewed at 8 s: held until 18 s, not 10 s.
+    store.renew(a, at(8), lease).await.unwrap();
+    assert_eq!(claimed(&store, at(12), 10).await, vec![]);
+    let until = at(8) + lease;
+    assert_eq!(
+        claimed(&store, until - Duration::from_nanos(1), 10).await,
+        vec![]
+    );
+    // A renewal for a shorter time than held changes nothing.
+    store.renew(a, at(0), Duration::from_secs(1)).await.unwrap();
+    assert_eq!(
+        claimed(&store, until - Duration::from_nanos(1), 10).await,
+        vec![]
+    );
+    assert_eq!(claimed(&store, until, 10).await, vec![a]);
+    // Of an unknown instance: a typed error.
+    let unknown = InstanceId::from_u128(999);
+    assert_eq!(
+        store.renew(unknown, at(0), lease).await,
+        Err(StoreError::UnknownInstance(unknown))
+    );
 }
 
 async fn release_gives_an_instance_back(store: impl Store) {

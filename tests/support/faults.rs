@@ -91,6 +91,10 @@ impl Store for FaultyStore {
         self.inner.release(id)
     }
 
+    fn renew(&self, id: InstanceId, now: SystemTime, lease: Duration) -> Answer<'_, ()> {
+        self.inner.renew(id, now, lease)
+    }
+
     fn next_wake(&self) -> Answer<'_, Option<SystemTime>> {
         self.inner.next_wake()
     }

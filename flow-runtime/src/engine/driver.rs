@@ -3,8 +3,10 @@
 
 use super::registry::Durable;
 use super::{CommitPoint, Inner};
+use crate::clock;
 use crate::exec::{Hooks, Machine, Position};
 use crate::flow::{Flow, NodeId};
+use crate::id::InstanceId;
 use crate::journal::{Entry, Event};
 use crate::outcome::Cause;
 use crate::signal::Signal;
@@ -94,7 +96,7 @@ async fn run<F: Durable>(
         }
         // Runnable now: a node to enter, a due retry, a compensation.
         if machine.at.is_compensating() || cancel_seen {
-            machine.advance().await;
+            advance_renewing(inner, id, &mut machine).await;
         } else {
             tokio::select! {
                 biased;
@@ -106,7 +108,7 @@ async fn run<F: Durable>(
                         machine.cancel(request.reason, request.compensate);
                     }
                 }
-                _ = machine.advance() => {}
+                () = advance_renewing(inner, id, &mut machine) => {}
             }
         }
         if inner.has_crashed() {
@@ -117,6 +119,25 @@ async fn run<F: Durable>(
         if inner.is_stopping() {
             return Ok(());
         }
+    }
+}
+
+/// Runs the machine's next transition, renewing the instance's claim every
+/// third of the lease while it runs, so that no other engine claims an
+/// instance whose step takes longer than the lease.
+async fn advance_renewing<F: Durable>(inner: &Inner, id: InstanceId, machine: &mut Machine<F>) {
+    let renew = async {
+        let every = inner.lease / 3;
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(error) = inner.store.renew(id, clock::now(), inner.lease).await {
+                tracing::warn!(%error, "renewing the claim failed; another engine may take the instance");
+            }
+        }
+    };
+    tokio::select! {
+        _ = machine.advance() => {}
+        () = renew => {}
     }
 }
 
@@ -324,6 +345,55 @@ mod tests {
             .count();
         assert_eq!(attempts, 1);
         engine.shutdown().await;
+    }
+
+    static SHARED_RUNS: AtomicU32 = AtomicU32::new(0);
+
+    async fn shared_slow() -> Result<u32, StepError> {
+        SHARED_RUNS.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(1)
+    }
+
+    flow! {
+        pub flow SharedSlow(order: Order) {
+            start -> slow;
+            task slow = shared_slow() => order.paid -> done;
+            end done;
+        }
+    }
+
+    /// Two engines share a store; one runs a step three times as long as
+    /// the lease. It renews its claim while the step runs, so the other
+    /// engine, polling every 10 ms, never takes the instance: the step runs
+    /// once. Without the renewal the second engine runs it again.
+    #[tokio::test(start_paused = true)]
+    async fn a_step_longer_than_the_lease_keeps_its_claim_from_another_engine() {
+        let store = MemoryStore::new();
+        let engine = |store: &MemoryStore, poll: u64| {
+            Engine::builder(store.clone())
+                .register::<SharedSlow>()
+                .lease(Duration::from_millis(100))
+                .poll_interval(Duration::from_millis(poll))
+                .start()
+        };
+        // The first engine's run loop does not look for work again while
+        // its step runs (its own claim would renew the lease too).
+        let first = engine(&store, 10_000);
+        let id = first.start::<SharedSlow>(Order::default()).await.unwrap();
+        while SHARED_RUNS.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let second = engine(&store, 10);
+        let outcome =
+            tokio::time::timeout(Duration::from_secs(60), first.outcome::<SharedSlow>(id))
+                .await
+                .expect("the instance finishes")
+                .unwrap();
+        assert_eq!(outcome.unwrap().context.paid, 1);
+        assert_eq!(SHARED_RUNS.load(Ordering::SeqCst), 1, "the step ran once");
+        first.shutdown().await;
+        second.shutdown().await;
     }
 
     /// The crash hook sees every commit twice: before it is sent, and once

@@ -226,6 +226,20 @@ impl Store for MemoryStore {
         ready(result).boxed()
     }
 
+    fn renew(
+        &self,
+        id: InstanceId,
+        now: SystemTime,
+        lease: Duration,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let mut data = self.data();
+        let result = data.row(id).map(|row| {
+            let until = now + lease;
+            row.claimed_until = Some(row.claimed_until.map_or(until, |held| held.max(until)));
+        });
+        ready(result).boxed()
+    }
+
     fn next_wake(&self) -> BoxFuture<'_, Result<Option<SystemTime>, StoreError>> {
         let data = self.data();
         let next = data

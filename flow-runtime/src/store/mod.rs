@@ -321,6 +321,19 @@ pub trait Store: Send + Sync + 'static {
     /// Gives a claimed instance back.
     fn release(&self, id: InstanceId) -> BoxFuture<'_, Result<(), StoreError>>;
 
+    /// Extends the claim on `id` to at least `now + lease`: the engine
+    /// calls it while a transition runs longer than a third of the lease, so
+    /// no other engine claims the instance meanwhile. The claim stays
+    /// advisory: an engine that stalls past its lease may still find the
+    /// instance claimed by another, and the version check of
+    /// [`commit`](Store::commit) keeps only one of their transitions.
+    fn renew(
+        &self,
+        id: InstanceId,
+        now: SystemTime,
+        lease: Duration,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+
     /// The earliest wake-up time of a parked, unclaimed instance.
     fn next_wake(&self) -> BoxFuture<'_, Result<Option<SystemTime>, StoreError>>;
 

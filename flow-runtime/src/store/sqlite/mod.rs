@@ -445,6 +445,15 @@ impl Store for SqliteStore {
         self.write(move |conn| sql::release(conn, id))
     }
 
+    fn renew(
+        &self,
+        id: InstanceId,
+        now: SystemTime,
+        lease: Duration,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.write(move |conn| sql::renew(conn, id, now, lease))
+    }
+
     fn next_wake(&self) -> BoxFuture<'_, Result<Option<SystemTime>, StoreError>> {
         self.read(sql::next_wake)
     }

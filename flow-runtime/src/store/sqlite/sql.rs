@@ -310,6 +310,26 @@ pub(super) fn claim(
     Ok(found.into_iter().map(|(_, instance)| instance).collect())
 }
 
+pub(super) fn renew(
+    conn: &Connection,
+    id: InstanceId,
+    now: SystemTime,
+    lease: Duration,
+) -> Sql<()> {
+    let until = now
+        .checked_add(lease)
+        .ok_or_else(|| backend(format!("a lease of {lease:?} is out of range")))?;
+    let changed = conn
+        .prepare_cached(
+            "UPDATE instances SET claimed_until = max(coalesce(claimed_until, 0), ?2) WHERE id = ?1",
+        )?
+        .execute(params![id_text(id), time(until)?])?;
+    if changed == 0 {
+        return Err(StoreError::UnknownInstance(id).into());
+    }
+    Ok(())
+}
+
 pub(super) fn release(conn: &Connection, id: InstanceId) -> Sql<()> {
     let changed = conn
         .prepare_cached("UPDATE instances SET claimed_until = NULL WHERE id = ?1")?
