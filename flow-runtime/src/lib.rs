@@ -115,6 +115,7 @@ pub use signal::{NoSignal, Payload, Signal, SignalError};
 pub use state::InstanceState;
 pub use step::{
     BoxError, IntoStepError, Permanent, Step, StepError, StepOutput, StoreError, StorePlace,
+    TaskValue,
 };
 pub use store::{Delivery, Filter, Status};
 

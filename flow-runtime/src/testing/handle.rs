@@ -1,0 +1,192 @@
+//! Typed handles on a flow's tasks: how a [`FlowTest`](super::FlowTest)
+//! names the task it replaces.
+//!
+//! `flow!` generates one handle per task and sub-flow call, as associated
+//! functions of `<Flow>Task` (`ShopTask::pay()`). A handle's type carries
+//! what a mock of it must produce, so a mock of the wrong type, or of a node
+//! that is not a task, does not compile:
+//!
+//! - `task pay: Receipt = ..` (the flow writes the step's value type):
+//!   [`Task<Shop, Receipt>`](Task), mocked with a `Receipt`;
+//! - `flow check = Credit(..)`: [`SubFlowTask<Shop, Credit>`](SubFlowTask),
+//!   mocked with the child's end and final context;
+//! - `task pay = ..` (no type written): [`UntypedTask<Shop>`](UntypedTask),
+//!   which a test can fail, time out or panic, but not mock.
+//!
+//! rustc checks the written type against the step's real value where the
+//! flow calls it, so the handle's type is the step's.
+
+use crate::flow::{Flow, NodeId};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// A task of flow `F` whose step produces `V` on success: the flow writes
+/// the type, `task pay: V = ..`. A test mocks it with a `V`.
+///
+/// ```
+/// use flow_runtime::prelude::*;
+/// use flow_runtime::testing::Task;
+///
+/// # struct Order { amount: u32 }
+/// # async fn charge(amount: u32) -> Result<String, String> { Ok(amount.to_string()) }
+/// flow! {
+///     flow Shop(order: Order) {
+///         start -> pay;
+///         task pay: String = charge(order.amount) -> done;
+///         end done;
+///     }
+/// }
+///
+/// let pay: Task<Shop, String> = ShopTask::pay();
+/// assert_eq!(pay.node(), ShopNode::Pay);
+/// ```
+pub struct Task<F: Flow, V> {
+    node: F::Node,
+    marker: PhantomData<fn() -> V>,
+}
+
+/// A sub-flow call of flow `F` that runs flow `S`
+/// (`flow check = S(context)`). A test mocks it with the end the child
+/// reaches and its final context, `(S::End, S::Context)`: the parent stores
+/// and routes them as if the child had run.
+///
+/// ```
+/// use flow_runtime::prelude::*;
+/// use flow_runtime::testing::SubFlowTask;
+///
+/// # async fn score(name: &str) -> Result<u32, String> { Ok(name.len() as u32) }
+/// flow! {
+///     flow Credit(name: String) {
+///         start -> score;
+///         task score = score(&name) -> scored;
+///         end scored;
+///     }
+/// }
+/// # #[derive(Default)] struct Loan { name: String, checked: String }
+/// flow! {
+///     flow Lend(loan: Loan) {
+///         start -> check;
+///         flow check = Credit(loan.name.clone()) => loan.checked -> done;
+///         end done;
+///     }
+/// }
+///
+/// let check: SubFlowTask<Lend, Credit> = LendTask::check();
+/// assert_eq!(check.node(), LendNode::Check);
+/// ```
+pub struct SubFlowTask<F: Flow, S> {
+    node: F::Node,
+    marker: PhantomData<fn() -> S>,
+}
+
+/// A task of flow `F` whose value type the flow does not write
+/// (`task pay = ..`). A test can fail it, time it out or make it panic; to
+/// mock its value, write the type in the flow: `task pay: Receipt = ..`.
+///
+/// ```
+/// use flow_runtime::prelude::*;
+/// use flow_runtime::testing::UntypedTask;
+///
+/// # async fn ship() -> Result<(), String> { Ok(()) }
+/// flow! {
+///     flow Shop(order: ()) {
+///         start -> ship;
+///         task ship = ship() -> done;
+///         end done;
+///     }
+/// }
+///
+/// let ship: UntypedTask<Shop> = ShopTask::ship();
+/// assert_eq!(ship.node(), ShopNode::Ship);
+/// ```
+pub struct UntypedTask<F: Flow> {
+    node: F::Node,
+    marker: PhantomData<fn()>,
+}
+
+/// A handle on a task of flow `F`: what [`FlowTest`](super::FlowTest) can
+/// fail, time out or make panic. Implemented by [`Task`], [`SubFlowTask`]
+/// and [`UntypedTask`], the handles `flow!` generates as `<Flow>Task::name()`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a task of `{F}`",
+    label = "not a task handle of `{F}`",
+    note = "name a task by the handle `flow!` generates for it, `{F}Task::name()`; only tasks and sub-flow calls can be replaced"
+)]
+pub trait TaskHandle<F: Flow>: Copy + sealed::Sealed {
+    /// The task's node.
+    fn node(self) -> F::Node;
+}
+
+/// A handle whose task a test can mock: a [`Task`] (with the value type
+/// the flow writes) or a [`SubFlowTask`].
+#[diagnostic::on_unimplemented(
+    message = "cannot mock `{Self}`: the flow does not write the type of its value",
+    label = "a mock must produce the task's value, whose type the flow does not write",
+    note = "write the type of the step's `Ok` value after the task's name in the flow, like `task pay: Receipt = charge(..)`; a test can still fail, time out or panic an untyped task"
+)]
+pub trait Mockable<F: Flow>: TaskHandle<F> {
+    /// What a mock produces: the step's value, or a sub-flow's end and
+    /// final context.
+    type Value: Send + 'static;
+}
+
+mod sealed {
+    /// Handles come from `flow!` only, so each one's type is the task's.
+    pub trait Sealed {}
+    impl<F: crate::Flow, V> Sealed for super::Task<F, V> {}
+    impl<F: crate::Flow, S> Sealed for super::SubFlowTask<F, S> {}
+    impl<F: crate::Flow> Sealed for super::UntypedTask<F> {}
+}
+
+macro_rules! handle_common {
+    ($handle:ident<$($param:ident),*>, $what:literal) => {
+        impl<F: Flow, $($param),*> $handle<F, $($param),*> {
+            /// The handle of the task `node`. What `flow!` writes: a handle
+            /// made by hand could claim a type the task does not produce.
+            #[doc(hidden)]
+            pub const fn __new(node: F::Node) -> Self {
+                Self {
+                    node,
+                    marker: PhantomData,
+                }
+            }
+
+            /// The task's node, as in paths and journals.
+            pub fn node(self) -> F::Node {
+                self.node
+            }
+        }
+
+        impl<F: Flow, $($param),*> Clone for $handle<F, $($param),*> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+
+        impl<F: Flow, $($param),*> Copy for $handle<F, $($param),*> {}
+
+        impl<F: Flow, $($param),*> TaskHandle<F> for $handle<F, $($param),*> {
+            fn node(self) -> F::Node {
+                self.node
+            }
+        }
+
+        impl<F: Flow, $($param),*> fmt::Debug for $handle<F, $($param),*> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!($what, " `{}`"), self.node.name())
+            }
+        }
+    };
+}
+
+handle_common!(Task<V>, "task");
+handle_common!(SubFlowTask<S>, "sub-flow call");
+handle_common!(UntypedTask<>, "untyped task");
+
+impl<F: Flow, V: Send + 'static> Mockable<F> for Task<F, V> {
+    type Value = V;
+}
+
+impl<F: Flow, S: Flow> Mockable<F> for SubFlowTask<F, S> {
+    type Value = (S::End, S::Context);
+}
