@@ -152,7 +152,10 @@ async fn a_permanent_injected_failure_is_not_retried() {
 
 #[tokio::test(start_paused = true)]
 async fn an_injected_timeout_fires_the_tasks_own_timeout() {
-    let run = paid().time_out(ShopTask::ship(), 1).run(Order::default()).await;
+    let run = paid()
+        .time_out(ShopTask::ship(), 1)
+        .run(Order::default())
+        .await;
     run.assert_end(ShopEnd::Done);
     assert_eq!(run.attempts(Ship), 2);
     // The first attempt hangs until `timeout 5s`, the retry takes 1 s.
@@ -201,6 +204,23 @@ async fn a_task_without_a_written_value_type_can_still_be_failed() {
         .await;
     run.assert_path([Start, Stock, Pay, Declined])
         .assert_failed_at(Declined);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handle_made_by_hand_around_another_type_fails_its_step_naming_both_types() {
+    // Only `flow!` makes handles, typed by the task; the doc-hidden
+    // constructor lets a test forge one, which the runtime still catches.
+    let forged = flow_runtime::testing::Task::<Shop, &'static str>::__new(ShopNode::Stock);
+    let run = FlowTest::<Shop>::new()
+        .returns(forged, "available")
+        .run(Order::default())
+        .await;
+    run.assert_failed_at(Stock);
+    let failed = run.into_outcome().unwrap_failed();
+    assert_eq!(
+        failed.error.panic_message(),
+        Some("the mock returns `&str`, but the step's value is `testing_harness::Stock`")
+    );
 }
 
 #[test]

@@ -88,7 +88,11 @@ async fn a_sub_flow_call_is_mocked_with_the_childs_end_and_context() {
         .await;
     run.assert_end(LendEnd::Done);
     let loan = run.context();
-    assert_eq!(loan.checked, rated("ada", 720), "the mocked context is stored");
+    assert_eq!(
+        loan.checked,
+        rated("ada", 720),
+        "the mocked context is stored"
+    );
     assert_eq!(loan.answer, "offer", "the parent routes on the mocked end");
     assert_eq!(loan.rechecked, Some(rated("ada", 730)));
     assert!(!loan.fraud, "the other branch ran its real step");

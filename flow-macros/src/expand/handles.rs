@@ -50,11 +50,13 @@ pub fn task_handles(def: &FlowDef) -> TokenStream {
          A handle's type carries what a mock of the task produces."
     );
     quote! {
+        // Used by tests only: a flow whose tests mock nothing leaves them unused.
         #[doc = #doc]
         #[derive(Debug)]
+        #[allow(dead_code)]
         #vis enum #task {}
 
-        #[allow(non_snake_case, clippy::new_ret_no_self)]
+        #[allow(dead_code, non_snake_case, clippy::new_ret_no_self)]
         impl #task {
             #(#handles)*
         }
@@ -109,9 +111,8 @@ fn handle(def: &FlowDef, node: &Ident, name: Ident, kind: Kind) -> TokenStream {
         Kind::Untyped => (
             quote!(#testing::UntypedTask<#flow>),
             format!(
-                "The task `{key}`. The flow does not write the type of its value, so a test can \
-                 fail it, time it out or make it panic, but not mock it; write \
-                 `task {key}: Type = ..` to mock it."
+                "The task `{key}`. A test can fail it, time it out or make it panic; to mock \
+                 its value, the flow writes its type: `task {key}: Type = ..`."
             ),
         ),
     };

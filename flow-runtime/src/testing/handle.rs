@@ -127,7 +127,7 @@ pub trait TaskHandle<F: Flow>: Copy + sealed::Sealed {
 pub trait Mockable<F: Flow>: TaskHandle<F> {
     /// What a mock produces: the step's value, or a sub-flow's end and
     /// final context.
-    type Value: Send + 'static;
+    type Value;
 }
 
 mod sealed {
@@ -138,55 +138,132 @@ mod sealed {
     impl<F: crate::Flow> Sealed for super::UntypedTask<F> {}
 }
 
-macro_rules! handle_common {
-    ($handle:ident<$($param:ident),*>, $what:literal) => {
-        impl<F: Flow, $($param),*> $handle<F, $($param),*> {
-            /// The handle of the task `node`. What `flow!` writes: a handle
-            /// made by hand could claim a type the task does not produce.
-            #[doc(hidden)]
-            pub const fn __new(node: F::Node) -> Self {
-                Self {
-                    node,
-                    marker: PhantomData,
-                }
-            }
-
-            /// The task's node, as in paths and journals.
-            pub fn node(self) -> F::Node {
-                self.node
-            }
+impl<F: Flow, V> Task<F, V> {
+    /// The handle of the task `node`. What `flow!` writes: a handle made by
+    /// hand could claim a type the task does not produce.
+    #[doc(hidden)]
+    pub const fn __new(node: F::Node) -> Self {
+        Self {
+            node,
+            marker: PhantomData,
         }
+    }
 
-        impl<F: Flow, $($param),*> Clone for $handle<F, $($param),*> {
-            fn clone(&self) -> Self {
-                *self
-            }
-        }
-
-        impl<F: Flow, $($param),*> Copy for $handle<F, $($param),*> {}
-
-        impl<F: Flow, $($param),*> TaskHandle<F> for $handle<F, $($param),*> {
-            fn node(self) -> F::Node {
-                self.node
-            }
-        }
-
-        impl<F: Flow, $($param),*> fmt::Debug for $handle<F, $($param),*> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!($what, " `{}`"), self.node.name())
-            }
-        }
-    };
+    /// The task's node, as in paths and journals.
+    pub fn node(self) -> F::Node {
+        self.node
+    }
 }
 
-handle_common!(Task<V>, "task");
-handle_common!(SubFlowTask<S>, "sub-flow call");
-handle_common!(UntypedTask<>, "untyped task");
+impl<F: Flow, V> Clone for Task<F, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
 
-impl<F: Flow, V: Send + 'static> Mockable<F> for Task<F, V> {
+impl<F: Flow, V> Copy for Task<F, V> {}
+
+// `do_not_recommend`: a node or another flow's handle reads as the trait's
+// message, without a list of these impls.
+#[diagnostic::do_not_recommend]
+impl<F: Flow, V> TaskHandle<F> for Task<F, V> {
+    fn node(self) -> F::Node {
+        self.node
+    }
+}
+
+impl<F: Flow, V> fmt::Debug for Task<F, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task `{}`", self.node.name())
+    }
+}
+
+impl<F: Flow, S> SubFlowTask<F, S> {
+    /// The handle of the task `node`. What `flow!` writes: a handle made by
+    /// hand could claim a type the task does not produce.
+    #[doc(hidden)]
+    pub const fn __new(node: F::Node) -> Self {
+        Self {
+            node,
+            marker: PhantomData,
+        }
+    }
+
+    /// The task's node, as in paths and journals.
+    pub fn node(self) -> F::Node {
+        self.node
+    }
+}
+
+impl<F: Flow, S> Clone for SubFlowTask<F, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<F: Flow, S> Copy for SubFlowTask<F, S> {}
+
+// `do_not_recommend`: a node or another flow's handle reads as the trait's
+// message, without a list of these impls.
+#[diagnostic::do_not_recommend]
+impl<F: Flow, S> TaskHandle<F> for SubFlowTask<F, S> {
+    fn node(self) -> F::Node {
+        self.node
+    }
+}
+
+impl<F: Flow, S> fmt::Debug for SubFlowTask<F, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sub-flow call `{}`", self.node.name())
+    }
+}
+
+impl<F: Flow> UntypedTask<F> {
+    /// The handle of the task `node`. What `flow!` writes: a handle made by
+    /// hand could claim a type the task does not produce.
+    #[doc(hidden)]
+    pub const fn __new(node: F::Node) -> Self {
+        Self {
+            node,
+            marker: PhantomData,
+        }
+    }
+
+    /// The task's node, as in paths and journals.
+    pub fn node(self) -> F::Node {
+        self.node
+    }
+}
+
+impl<F: Flow> Clone for UntypedTask<F> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<F: Flow> Copy for UntypedTask<F> {}
+
+// `do_not_recommend`: a node or another flow's handle reads as the trait's
+// message, without a list of these impls.
+#[diagnostic::do_not_recommend]
+impl<F: Flow> TaskHandle<F> for UntypedTask<F> {
+    fn node(self) -> F::Node {
+        self.node
+    }
+}
+
+impl<F: Flow> fmt::Debug for UntypedTask<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "untyped task `{}`", self.node.name())
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<F: Flow, V> Mockable<F> for Task<F, V> {
     type Value = V;
 }
 
+#[diagnostic::do_not_recommend]
 impl<F: Flow, S: Flow> Mockable<F> for SubFlowTask<F, S> {
     type Value = (S::End, S::Context);
 }

@@ -58,9 +58,9 @@ mod script;
 
 pub use handle::{Mockable, SubFlowTask, Task, TaskHandle, UntypedTask};
 pub use run::TestRun;
+pub(crate) use script::Script;
 #[doc(hidden)]
 pub use script::Scripted;
-pub(crate) use script::Script;
 
 use crate::exec::{Hooks, run_with, start_with};
 use crate::flow::{Flow, NodeId};
@@ -105,11 +105,12 @@ impl<F: Flow> FlowTest<F> {
     /// use flow_runtime::testing::FlowTest;
     ///
     /// # #[derive(Debug, Clone, PartialEq)] enum Stock { Available, Out }
+    /// # #[derive(Default)] struct Shelf { stock: Option<Stock> }
     /// # async fn check() -> Result<Stock, String> { unreachable!("mocked") }
     /// flow! {
-    ///     flow Shop(stock: Option<Stock>) {
+    ///     flow Shop(shelf: Shelf) {
     ///         start -> check;
-    ///         task check: Stock = check() => stock -> match {
+    ///         task check: Stock = check() => shelf.stock -> match {
     ///             Stock::Available => open,
     ///             Stock::Out => closed,
     ///         };
@@ -121,15 +122,15 @@ impl<F: Flow> FlowTest<F> {
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
     /// let run = FlowTest::<Shop>::new()
     ///     .returns(ShopTask::check(), Stock::Out)
-    ///     .run(None)
+    ///     .run(Shelf::default())
     ///     .await;
     /// run.assert_end(ShopEnd::Closed);
-    /// assert_eq!(run.context(), &Some(Stock::Out));
+    /// assert_eq!(run.context().stock, Some(Stock::Out));
     /// # }
     /// ```
     pub fn returns<H: Mockable<F>>(self, task: H, value: H::Value) -> Self
     where
-        H::Value: Clone,
+        H::Value: Clone + Send + 'static,
     {
         self.mock(task, move |_| Ok(value.clone()))
     }
@@ -145,10 +146,11 @@ impl<F: Flow> FlowTest<F> {
     /// use flow_runtime::testing::FlowTest;
     ///
     /// # async fn charge() -> Result<u32, String> { unreachable!("mocked") }
+    /// # #[derive(Default)] struct Order { paid: u32 }
     /// flow! {
-    ///     flow Shop(paid: u32) {
+    ///     flow Shop(order: Order) {
     ///         start -> pay;
-    ///         task pay: u32 = charge() => paid retry 2 -> done;
+    ///         task pay: u32 = charge() => order.paid retry 2 -> done;
     ///         end done;
     ///     }
     /// }
@@ -159,16 +161,19 @@ impl<F: Flow> FlowTest<F> {
     ///         1 => Err(StepError::new("card reader busy")),
     ///         attempt => Ok(attempt * 10),
     ///     })
-    ///     .run(0)
+    ///     .run(Order::default())
     ///     .await;
-    /// assert_eq!(*run.context(), 20);
+    /// assert_eq!(run.context().paid, 20);
     /// # }
     /// ```
     pub fn mock<H: Mockable<F>>(
         self,
         task: H,
         mut mock: impl FnMut(&Step) -> Result<H::Value, StepError> + Send + 'static,
-    ) -> Self {
+    ) -> Self
+    where
+        H::Value: Send + 'static,
+    {
         let make =
             move |step: &Step| mock(step).map(|value| Box::new(value) as Box<dyn Any + Send>);
         self.rule(

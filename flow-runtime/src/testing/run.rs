@@ -139,7 +139,6 @@ fn side_by_side(what: &str, expected: &[&str], actual: &[&str]) -> String {
     text
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::side_by_side;
@@ -157,4 +156,3 @@ mod tests {
         );
     }
 }
-
