@@ -120,9 +120,10 @@ pub trait TaskHandle<F: Flow>: Copy + sealed::Sealed {
 /// A handle whose task a test can mock: a [`Task`] (with the value type
 /// the flow writes) or a [`SubFlowTask`].
 #[diagnostic::on_unimplemented(
-    message = "cannot mock `{Self}`: the flow does not write the type of its value",
-    label = "a mock must produce the task's value, whose type the flow does not write",
-    note = "write the type of the step's `Ok` value after the task's name in the flow, like `task pay: Receipt = charge(..)`; a test can still fail, time out or panic an untyped task"
+    message = "`{Self}` is not a task whose value a test can mock",
+    label = "not a typed task handle of `{F}`",
+    note = "a task's handle is typed when the flow writes the type of its step's value, like `task pay: Receipt = charge(..)`, and a sub-flow call's always is; an untyped task can still be failed, timed out or made to panic",
+    note = "name a task by the handle `flow!` generates for it, `{F}Task::name()`"
 )]
 pub trait Mockable<F: Flow>: TaskHandle<F> {
     /// What a mock produces: the step's value, or a sub-flow's end and

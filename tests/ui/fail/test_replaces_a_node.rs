@@ -21,5 +21,6 @@ flow! {
 
 fn main() {
     let _ = FlowTest::<Shop>::new().fail(ShopNode::Pay, 1, "declined");
+    let _ = FlowTest::<Shop>::new().returns(ShopNode::Pay, 5_u32);
     let _ = FlowTest::<Shop>::new().panic(ShopTask::done(), 1, "boom");
 }
