@@ -49,18 +49,18 @@ mod real {
 flow! {
     flow Shop(order: Order) {
         start -> stock;
-        task stock = real::check_stock(order.amount) => order.stock -> match {
+        task stock: Stock = real::check_stock(order.amount) => order.stock -> match {
             Stock::Available => pay,
             Stock::Out(_) => sold_out,
         };
-        task pay = real::charge(order.amount) => order.payment
+        task pay: String = real::charge(order.amount) => order.payment
             retry 2 backoff fixed(1s)
             on error => order.problem -> declined
             compensate real::refund(&order.payment)
             -> fulfil;
         and fulfil -> ship, invoice;
         task ship = real::wait_for_carrier() => order.shipped timeout 5s retry 1 -> fulfilled;
-        task invoice = real::invoice() => order.invoiced -> fulfilled;
+        task invoice: bool = real::invoice() => order.invoiced -> fulfilled;
         join fulfilled -> done;
         task declined = real::ship() -> refused;
         end done;
@@ -73,14 +73,14 @@ use ShopNode::*;
 
 fn paid() -> FlowTest<Shop> {
     FlowTest::<Shop>::new()
-        .returns(Stock, Stock::Available)
-        .returns(Pay, "payment-7".to_owned())
+        .returns(ShopTask::stock(), Stock::Available)
+        .returns(ShopTask::pay(), "payment-7".to_owned())
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_mocked_value_is_stored_and_routed_like_the_steps_own() {
     let run = FlowTest::<Shop>::new()
-        .returns(Stock, Stock::Out(3))
+        .returns(ShopTask::stock(), Stock::Out(3))
         .run(Order::default())
         .await;
     run.assert_path([Start, Stock, SoldOut])
@@ -99,8 +99,8 @@ async fn a_mock_sees_each_attempt_and_can_fail_it() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let attempts = seen.clone();
     let run = FlowTest::<Shop>::new()
-        .returns(Stock, Stock::Available)
-        .mock(Pay, move |step| {
+        .returns(ShopTask::stock(), Stock::Available)
+        .mock(ShopTask::pay(), move |step| {
             attempts.lock().unwrap().push(step.attempt());
             match step.attempt() {
                 1 | 2 => Err(StepError::new("card reader busy")),
@@ -119,7 +119,7 @@ async fn a_mock_sees_each_attempt_and_can_fail_it() {
 #[tokio::test(start_paused = true)]
 async fn an_injected_failure_at_a_chosen_attempt_is_retried() {
     let run = paid()
-        .fail(Pay, 1, "gateway timeout")
+        .fail(ShopTask::pay(), 1, "gateway timeout")
         .run(Order::default())
         .await;
     run.assert_end(ShopEnd::Done);
@@ -130,9 +130,9 @@ async fn an_injected_failure_at_a_chosen_attempt_is_retried() {
 #[tokio::test(start_paused = true)]
 async fn failures_on_every_attempt_take_the_error_route() {
     let run = paid()
-        .fail(Pay, 1, "declined")
-        .fail(Pay, 2, "declined")
-        .fail(Pay, 3, "declined for good")
+        .fail(ShopTask::pay(), 1, "declined")
+        .fail(ShopTask::pay(), 2, "declined")
+        .fail(ShopTask::pay(), 3, "declined for good")
         .run(Order::default())
         .await;
     run.assert_path([Start, Stock, Pay, Declined, Refused]);
@@ -143,7 +143,7 @@ async fn failures_on_every_attempt_take_the_error_route() {
 #[tokio::test(start_paused = true)]
 async fn a_permanent_injected_failure_is_not_retried() {
     let run = paid()
-        .fail_permanently(Pay, 1, "card stolen")
+        .fail_permanently(ShopTask::pay(), 1, "card stolen")
         .run(Order::default())
         .await;
     run.assert_path([Start, Stock, Pay, Declined, Refused]);
@@ -152,7 +152,10 @@ async fn a_permanent_injected_failure_is_not_retried() {
 
 #[tokio::test(start_paused = true)]
 async fn an_injected_timeout_fires_the_tasks_own_timeout() {
-    let run = paid().time_out(Ship, 1).run(Order::default()).await;
+    let run = paid()
+        .time_out(ShopTask::ship(), 1)
+        .run(Order::default())
+        .await;
     run.assert_end(ShopEnd::Done);
     assert_eq!(run.attempts(Ship), 2);
     // The first attempt hangs until `timeout 5s`, the retry takes 1 s.
@@ -167,7 +170,7 @@ async fn an_injected_timeout_fires_the_tasks_own_timeout() {
 #[tokio::test(start_paused = true)]
 async fn an_injected_panic_fails_the_instance_and_compensates() {
     let run = paid()
-        .panic(Invoice, 1, "invoice template missing")
+        .panic(ShopTask::invoice(), 1, "invoice template missing")
         .run(Order::default())
         .await;
     run.assert_failed_at(Invoice).assert_compensated([Pay]);
@@ -180,9 +183,36 @@ async fn an_injected_panic_fails_the_instance_and_compensates() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_mock_of_the_wrong_type_fails_its_step_naming_both_types() {
+async fn a_task_in_a_parallel_branch_is_mocked_in_its_branch() {
+    let run = paid()
+        .returns(ShopTask::invoice(), false)
+        .run(Order::default())
+        .await;
+    run.assert_end(ShopEnd::Done);
+    assert!(run.context().shipped, "the other branch ran its real step");
+    assert!(!run.context().invoiced, "the mocked value was stored");
+    assert_eq!(run.attempts(Invoice), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_without_a_written_value_type_can_still_be_failed() {
+    // `declined` writes no value type: it cannot be mocked, but failed.
+    let run = paid()
+        .fail_permanently(ShopTask::pay(), 1, "card stolen")
+        .fail(ShopTask::declined(), 1, "mail server down")
+        .run(Order::default())
+        .await;
+    run.assert_path([Start, Stock, Pay, Declined])
+        .assert_failed_at(Declined);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handle_made_by_hand_around_another_type_fails_its_step_naming_both_types() {
+    // Only `flow!` makes handles, typed by the task; the doc-hidden
+    // constructor lets a test forge one, which the runtime still catches.
+    let forged = flow_runtime::testing::Task::<Shop, &'static str>::__new(ShopNode::Stock);
     let run = FlowTest::<Shop>::new()
-        .returns(Stock, "available")
+        .returns(forged, "available")
         .run(Order::default())
         .await;
     run.assert_failed_at(Stock);
@@ -194,15 +224,9 @@ async fn a_mock_of_the_wrong_type_fails_its_step_naming_both_types() {
 }
 
 #[test]
-#[should_panic(expected = "`fulfil` is not a task")]
-fn only_tasks_can_be_replaced() {
-    let _ = FlowTest::<Shop>::new().returns(Fulfil, ());
-}
-
-#[test]
 #[should_panic(expected = "task `pay` has no `timeout`")]
 fn a_task_without_a_timeout_cannot_time_out() {
-    let _ = FlowTest::<Shop>::new().time_out(Pay, 1);
+    let _ = FlowTest::<Shop>::new().time_out(ShopTask::pay(), 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -213,7 +237,7 @@ fn a_task_without_a_timeout_cannot_time_out() {
                            >   2 pay       sold_out\n")]
 async fn a_wrong_path_is_shown_side_by_side() {
     let run = FlowTest::<Shop>::new()
-        .returns(Stock, Stock::Out(1))
+        .returns(ShopTask::stock(), Stock::Out(1))
         .run(Order::default())
         .await;
     run.assert_path([Start, Stock, Pay]);
@@ -223,7 +247,7 @@ async fn a_wrong_path_is_shown_side_by_side() {
 #[should_panic(expected = "expected the instance to end at `done`, but it ended at `sold_out`")]
 async fn a_wrong_end_names_both_ends() {
     let run = FlowTest::<Shop>::new()
-        .returns(Stock, Stock::Out(1))
+        .returns(ShopTask::stock(), Stock::Out(1))
         .run(Order::default())
         .await;
     run.assert_end(ShopEnd::Done);
@@ -249,7 +273,7 @@ async fn virtual_time_moves_a_started_instance_on() {
 #[test]
 #[should_panic(expected = "attempt 0 of `pay` never happens: attempts count from 1")]
 fn an_injection_at_attempt_zero_is_rejected() {
-    let _ = FlowTest::<Shop>::new().fail(ShopNode::Pay, 0, "declined");
+    let _ = FlowTest::<Shop>::new().fail(ShopTask::pay(), 0, "declined");
 }
 
 #[test]
@@ -257,7 +281,7 @@ fn an_injection_at_attempt_zero_is_rejected() {
     expected = "attempt 4 of `pay` never happens: it is attempted at most 3 times (`retry 2`)"
 )]
 fn an_injection_beyond_the_retries_is_rejected() {
-    let _ = FlowTest::<Shop>::new().fail(ShopNode::Pay, 4, "declined");
+    let _ = FlowTest::<Shop>::new().fail(ShopTask::pay(), 4, "declined");
 }
 
 #[tokio::test(start_paused = true)]
@@ -267,7 +291,7 @@ fn an_injection_beyond_the_retries_is_rejected() {
 async fn an_injection_never_consumed_fails_the_test() {
     // The first attempt succeeds, so the second never happens.
     let _ = paid()
-        .fail(ShopNode::Pay, 2, "declined")
+        .fail(ShopTask::pay(), 2, "declined")
         .run(Order {
             amount: 5,
             ..Order::default()

@@ -55,6 +55,8 @@
 //! - `pub enum ApprovalNode`, one variant per node (`Start`, `Validate`,
 //!   `Size`, ...; names in `UpperCamelCase`), implementing [`NodeId`];
 //! - `pub enum ApprovalEnd`, one variant per `end` node, implementing [`EndId`];
+//! - `ApprovalTask::validate()`, `ApprovalTask::approve()`: one handle per
+//!   task, typed by what a test's mock of it produces (see [`testing`]);
 //! - `Approval::GRAPH`, the static [`Graph`] with a stable hash of its shape.
 //!
 //! The README is the reference for the DSL and lists every compile-time
@@ -117,6 +119,7 @@ pub use signal::{NoSignal, Payload, Signal, SignalError};
 pub use state::InstanceState;
 pub use step::{
     BoxError, IntoStepError, Permanent, Step, StepError, StepOutput, StoreError, StorePlace,
+    TaskValue,
 };
 pub use store::{Delivery, Filter, Status};
 

@@ -404,6 +404,41 @@ impl<T, E: IntoStepError> StepOutput for Result<T, E> {
     }
 }
 
+/// A step's value of type `Self` where the task says it produces `V`
+/// (`task pay: V = ..`): implemented only when the two are one type. The
+/// written type is what the task's handle carries, so a test's mock of it
+/// is checked at compile time (see [`testing::Task`](crate::testing::Task)).
+///
+/// ```
+/// use flow_runtime::TaskValue;
+///
+/// let receipt: String = <String as TaskValue<String>>::__task_value("r-1".to_owned());
+/// assert_eq!(receipt, "r-1");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the task says its step produces `{V}`, but the step produces `{Self}`",
+    label = "the step's `Ok` value is `{Self}`, not `{V}`",
+    note = "write the `T` of the step's `Result<T, E>` after the task's name: `task name: T = ..`"
+)]
+pub trait TaskValue<V> {
+    /// What `flow!` writes after a typed task's call:
+    /// `<_ as TaskValue<V>>::__task_value(value)`, spanned at the written
+    /// type, so a mismatch is reported there.
+    #[doc(hidden)]
+    fn __task_value(value: Self) -> V
+    where
+        Self: Sized;
+}
+
+// `do_not_recommend`: a mismatch reads as the trait's own message.
+#[diagnostic::do_not_recommend]
+impl<V> TaskValue<V> for V {
+    #[inline(always)]
+    fn __task_value(value: V) -> V {
+        value
+    }
+}
+
 /// A place of the context that `=> place` can store a step's value of type
 /// `V` into: a place of type `V`, or of type `Option<V>` (the value is
 /// stored as `Some`).

@@ -3,6 +3,7 @@
 mod diagram;
 mod docs;
 mod graph;
+mod handles;
 pub(crate) mod step;
 pub mod types;
 

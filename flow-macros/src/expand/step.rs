@@ -146,7 +146,12 @@ impl Code<'_, '_> {
         let model = self.model;
         let node_enum = self.node_enum;
         let intercept = (self.variant(index), step);
-        let call = awaited_call(&task.call, task.sub_flow.as_ref(), Some(intercept));
+        let call = awaited_call(
+            &task.call,
+            task.sub_flow.as_ref(),
+            task.value_type.as_ref(),
+            Some(intercept),
+        );
         let value = Ident::new("__flow_value", Span::mixed_site());
         let error = Ident::new("__flow_error", Span::mixed_site());
         // A sub-flow's run is stored as its final context and routed by its end.
@@ -451,7 +456,7 @@ pub fn compensate_method(
             let compensate = task.clauses.compensate.as_ref()?;
             let variant = variant_ident(node.name);
             let bind = bind_context(model, true);
-            let call = awaited_call(&compensate.call, None, None);
+            let call = awaited_call(&compensate.call, None, None, None);
             Some(quote! {
                 #node_enum::#variant => {
                     #bind
@@ -542,11 +547,15 @@ pub fn recover_method(model: &Model, node_enum: &Ident, context_type: &syn::Type
 /// `step_output(CALL.await)` with the future required to be `Send`, spanned
 /// at the call so type errors land on it. `f(..)` and `f(..).await` are both
 /// accepted. A sub-flow call runs the flow through the scope instead. With
-/// `intercept` (a task's node and step info) the call is awaited through
-/// the scope, where a test script may stand in for it.
+/// `value_type` (`task pay: Receipt = ..`) the step's value is checked to be
+/// of that type, on the written type. With `intercept` (a task's node and
+/// step info) the call is awaited through the scope, where a test script
+/// may stand in for it: a mock is played at the type the task's handle
+/// carries (see `handles`), which is the value type checked here.
 pub(crate) fn awaited_call(
     call: &Expr,
     sub_flow: Option<&syn::Path>,
+    value_type: Option<&syn::Type>,
     intercept: Option<(TokenStream, TokenStream)>,
 ) -> TokenStream {
     let future = match call {
@@ -569,17 +578,43 @@ pub(crate) fn awaited_call(
         }
         None => quote!(#future),
     };
-    let awaited =
+    let mut awaited =
         quote_spanned!(span=> <_ as ::flow_runtime::StepOutput>::__step_result(#bound.await));
-    // The script is asked first; the call's own errors (not a future, not a
-    // `Result`) still come from the plain `.await` above, once.
-    let awaited = match intercept {
-        Some((node, step)) => quote_spanned! {span=>
-            match #scope.scripted(#node, #step) {
-                ::core::option::Option::Some(__flow_scripted) => __flow_scripted.play().await,
-                ::core::option::Option::None => #awaited,
+    if let Some(value_type) = value_type {
+        // Spanned at the written type: a step whose value is another type is
+        // reported there, naming both.
+        let value = Ident::new("__flow_ok", span);
+        let error = Ident::new("__flow_error", span);
+        let checked = quote_spanned!(value_type.span()=>
+            <_ as ::flow_runtime::TaskValue<#value_type>>::__task_value(#value)
+        );
+        awaited = quote_spanned! {span=>
+            match #awaited {
+                ::core::result::Result::Ok(#value) => ::core::result::Result::Ok(#checked),
+                ::core::result::Result::Err(#error) => ::core::result::Result::Err(#error),
             }
-        },
+        };
+    }
+    // The script is asked first; the call's own errors (not a future, not a
+    // `Result`) still come from the plain `.await` above, once. An untyped
+    // task's script holds failures only, never a value.
+    let awaited = match intercept {
+        Some((node, step)) => {
+            let scripted = Ident::new("__flow_scripted", span);
+            let play = match (sub_flow, value_type) {
+                (Some(_), _) => quote_spanned!(span=> #scripted.play_sub_flow().await),
+                (None, Some(value_type)) => {
+                    quote_spanned!(span=> #scripted.play::<#value_type>().await)
+                }
+                (None, None) => quote_spanned!(span=> #scripted.play().await),
+            };
+            quote_spanned! {span=>
+                match #scope.scripted(#node, #step) {
+                    ::core::option::Option::Some(#scripted) => #play,
+                    ::core::option::Option::None => #awaited,
+                }
+            }
+        }
         None => awaited,
     };
     quote_spanned! {span=> {

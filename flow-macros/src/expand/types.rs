@@ -26,6 +26,8 @@ pub struct TypeNames {
     pub node: Ident,
     pub end: Ident,
     pub signal: Ident,
+    /// `<Flow>Task`: the tasks' test handles.
+    pub task: Ident,
 }
 
 impl TypeNames {
@@ -35,6 +37,7 @@ impl TypeNames {
             node: format_ident!("{}Node", flow),
             end: format_ident!("{}End", flow),
             signal: format_ident!("{}Signal", flow),
+            task: format_ident!("{}Task", flow),
             flow,
         }
     }
@@ -56,8 +59,10 @@ pub fn items(
         node,
         end,
         signal,
+        ..
     } = TypeNames::of(def);
     let signal_items = signal_items(def);
+    let task_handles = super::handles::task_handles(def);
     let vis = &def.vis;
     let attrs = &def.attrs;
     let context_type = &def.context_type;
@@ -141,6 +146,8 @@ pub fn items(
         }
 
         #signal_items
+
+        #task_handles
 
         impl #flow {
             #[doc = #run_doc]

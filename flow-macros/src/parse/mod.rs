@@ -4,7 +4,7 @@
 //! flow      := attr* vis "flow" IDENT "(" IDENT ":" TYPE ("," IDENT ":" TYPE)? ","? ")" "{" statement* "}"
 //! statement := "start" edges? ";"
 //!            | doc* "end" IDENT edges? ";"
-//!            | doc* "task" IDENT "=" EXPR ("=>" PLACE)? clause* route? clause* ";"
+//!            | doc* "task" IDENT (":" TYPE)? "=" EXPR ("=>" PLACE)? clause* route? clause* ";"
 //!            | doc* "flow" IDENT "=" PATH "(" EXPR ")" ("=>" PLACE)? clause* route? clause* ";"
 //!            | doc* ("xor" | "or") IDENT "{" (EXPR "=>" IDENT ",")* "else" "=>" IDENT ","? "}" ";"?
 //!            | doc* "and" IDENT edges ";"
@@ -115,6 +115,10 @@ pub struct NodeStmt {
 pub struct TaskStmt {
     pub docs: Vec<Attribute>,
     pub name: Ident,
+    /// `task pay: Receipt = ..`: the type of the step's `Ok` value, which
+    /// the task's test handle carries. Never set for a sub-flow call, whose
+    /// value is its child's end and final context.
+    pub value_type: Option<Type>,
     /// `Some` for a sub-flow call: the flow type it runs. `call` is then the
     /// sub-flow's context.
     pub sub_flow: Option<syn::Path>,
@@ -480,6 +484,7 @@ fn parse_task(
 ) -> syn::Result<TaskStmt> {
     let keyword = if sub_flow { "flow" } else { "task" };
     let name = parse_node_name(input, keyword)?;
+    let value_type = parse_value_type(input, &name, sub_flow, errors)?;
     let eq: Token![=] = input.parse().map_err(|_| {
         input.error(if sub_flow {
             format!("expected `=` and the flow to run: `flow {name} = OtherFlow(context)`")
@@ -554,12 +559,46 @@ fn parse_task(
     Ok(TaskStmt {
         docs,
         name,
+        value_type,
         sub_flow,
         call,
         store,
         clauses,
         route,
     })
+}
+
+/// `: Type` after a task's name, the type of its step's value. On a
+/// sub-flow call it is reported and dropped: the child's end and context
+/// are its value.
+fn parse_value_type(
+    input: ParseStream,
+    name: &Ident,
+    sub_flow: bool,
+    errors: &mut Errors,
+) -> syn::Result<Option<Type>> {
+    if !input.peek(Token![:]) || input.peek(Token![::]) {
+        return Ok(None);
+    }
+    let colon: Token![:] = input.parse()?;
+    if input.peek(Token![=]) {
+        return Err(syn::Error::new(
+            colon.span,
+            format!(
+                "expected the type of the step's value after `:`, like `task {name}: Receipt = ..`"
+            ),
+        ));
+    }
+    let value_type: Type = input.parse()?;
+    if sub_flow {
+        errors.push(
+            value_type.span(),
+            "a sub-flow call takes no value type: its value is the child's end and final \
+             context, which its test handle already carries; remove the `:` and the type",
+        );
+        return Ok(None);
+    }
+    Ok(Some(value_type))
 }
 
 /// Splits `Other(context)` into the flow's path and its context expression.

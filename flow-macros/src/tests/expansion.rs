@@ -60,7 +60,7 @@ fn flow_with_match_routing_stores_and_docs() {
             /// Rejects orders without items.
             task validate = steps::validate(&order) -> check_stock;
 
-            task check_stock = steps::check_stock(&order.items) => order.stock -> match {
+            task check_stock: Stock = steps::check_stock(&order.items) => order.stock -> match {
                 Stock::Available => approval,
                 Stock::OutOfStock(n) if n > 10 => backorder,
                 Stock::OutOfStock(_) | Stock::Discontinued => cancelled,

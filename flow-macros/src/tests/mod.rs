@@ -5,6 +5,7 @@
 //! - `fuzz`: random token soups and mutated flows never panic;
 //! - `expansion`: snapshots of the generated code (read them in
 //!   `src/tests/snapshots/`);
+//! - `handles`: the tasks' test handles, typed by what a mock produces;
 //! - `determinism`: same input, same tokens, and a shape hash that moves
 //!   only with the shape.
 //!
@@ -13,6 +14,7 @@
 mod determinism;
 mod expansion;
 mod fuzz;
+mod handles;
 mod malformed;
 
 use proc_macro2::{Span, TokenStream, TokenTree};

@@ -13,11 +13,11 @@ async fn charge(amount: u32) -> Result<u32, String> {
 flow! {
     flow Shop(order: Order) {
         start -> pay;
-        task pay = charge(order.amount) -> done;
+        task pay: u32 = charge(order.amount) -> done;
         end done;
     }
 }
 
 fn main() {
-    let _test = FlowTest::<Shop>::new().returns(ShopNode::Charge, 5_u32);
+    let _test = FlowTest::<Shop>::new().returns(ShopTask::charge(), 5_u32);
 }
