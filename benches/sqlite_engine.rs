@@ -6,6 +6,7 @@
 //! cargo bench --bench sqlite_engine -- --parked 10000   # fewer parked instances
 //! cargo bench --bench sqlite_engine -- --only throughput # one figure: fsync, throughput,
 //!                                                        # latency, memory or resume
+//! cargo bench --bench sqlite_engine -- --arenas 0        # glibc's default heap arenas
 //! ```
 //!
 //! In one run, on files in the system's temporary directory (`TMPDIR`):
@@ -18,7 +19,9 @@
 //!    a transition's writes, 1000 (one per instance) a transaction;
 //! 3. start-to-complete latency of one 10-step instance at a time;
 //! 4. resident memory per parked instance, with 100 000 instances waiting
-//!    at a `wait` (the process's RSS before and after they parked);
+//!    at a `wait` (the process's RSS before and after they parked, after
+//!    `malloc_trim`; with 2 glibc heap arenas unless `--arenas` says else),
+//!    and the live heap beside it;
 //! 5. the time a new engine takes to resume 100 000 instances parked at a
 //!    timer that came due while no engine ran, until all have completed.
 
@@ -308,14 +311,24 @@ async fn parked_memory(dir: &Path, count: usize) {
     let engine = Engine::sqlite(&path).unwrap().register::<Parked>().start();
     let before = rss_bytes();
     start_parked::<Parked>(&engine, count, Load::default()).await;
+    let untrimmed = rss_bytes();
+    // Give the allocator's free lists back to the system, so that what is
+    // left is what the process holds, not what it once used.
+    // SAFETY: malloc_trim only releases free memory of glibc's heap.
+    unsafe { libc::malloc_trim(0) };
     let after = rss_bytes();
+    // SAFETY: mallinfo2 only reads glibc's heap statistics.
+    let live = unsafe { libc::mallinfo2() }.uordblks;
     let context = serde_json::to_vec(&Load::default()).unwrap().len();
     println!(
-        "memory     parked    {count} instances waiting: RSS {:.1} MiB -> {:.1} MiB, {:.0} B per instance \
-         (context {context} B serialized; nothing per instance is held in memory by design)",
+        "memory     parked    {count} instances waiting ({}): RSS {:.1} MiB -> {:.1} MiB ({:.1} MiB before \
+         malloc_trim), {:.0} B per instance (context {context} B serialized); live heap {:.1} MiB",
+        arenas(),
         before as f64 / 1048576.0,
         after as f64 / 1048576.0,
+        untrimmed as f64 / 1048576.0,
         after.saturating_sub(before) as f64 / count as f64,
+        live as f64 / 1048576.0,
     );
     engine.shutdown().await;
 }
@@ -380,10 +393,27 @@ fn wanted(name: &str) -> bool {
     option("--only").is_none_or(|only| only == name)
 }
 
+/// glibc's heap arenas: `--arenas N` (default 2, as `MALLOC_ARENA_MAX=2`
+/// would set), or `--arenas 0` for glibc's default (8 per core). Each
+/// thread that allocates under contention gets an arena of its own, and
+/// memory freed in one stays resident: with tokio's blocking pool (where
+/// the SQLite store reads) that is most of the RSS, not live data.
+fn arenas() -> String {
+    match option("--arenas").map_or(2, |n| n.parse().expect("--arenas N")) {
+        0 => "glibc's default arenas".to_owned(),
+        n => format!("{n} heap arenas"),
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` would too.
     if std::env::args().any(|arg| arg == "--list") {
         return;
+    }
+    let arena_max: i32 = option("--arenas").map_or(2, |n| n.parse().expect("--arenas N"));
+    if arena_max > 0 {
+        // SAFETY: called before any other thread exists.
+        unsafe { libc::mallopt(libc::M_ARENA_MAX, arena_max) };
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
