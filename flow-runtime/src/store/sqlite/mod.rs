@@ -266,6 +266,7 @@ impl SqliteStore {
             path: path.clone(),
             options,
             idle: Mutex::new(Vec::new()),
+            permits: Arc::new(tokio::sync::Semaphore::new(READERS)),
         });
         Ok(SqliteStore {
             inner: Arc::new(Inner {
@@ -348,9 +349,18 @@ impl SqliteStore {
     {
         let readers = Arc::clone(&self.inner.readers);
         async move {
-            tokio::task::spawn_blocking(move || readers.read(op))
+            // At most READERS reads at once, so that every read finds an
+            // open connection (with its prepared statements) to reuse:
+            // opening one per read cost more than the reads themselves.
+            let permit = Arc::clone(&readers.permits)
+                .acquire_owned()
                 .await
-                .unwrap_or_else(|error| Err(sql::backend(error)))
+                .map_err(sql::backend)?;
+            let result = tokio::task::spawn_blocking(move || readers.read(op))
+                .await
+                .unwrap_or_else(|error| Err(sql::backend(error)));
+            drop(permit);
+            result
         }
         .boxed()
     }
@@ -384,10 +394,13 @@ struct Readers {
     path: PathBuf,
     options: SqliteOptions,
     idle: Mutex<Vec<Connection>>,
+    /// One per reader that may run at once.
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
-/// At most this many idle readers are kept open.
-const IDLE_READERS: usize = 4;
+/// At most this many reads run at once, each on its own connection; the
+/// connections stay open for the next reads.
+const READERS: usize = 8;
 
 impl Readers {
     fn read<T>(&self, op: impl FnOnce(&Connection) -> Result<T, Fail>) -> Result<T, StoreError> {
@@ -412,7 +425,7 @@ impl Readers {
             conn.execute_batch("COMMIT")
         };
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if ended.is_ok() && idle.len() < IDLE_READERS {
+        if ended.is_ok() && idle.len() < READERS {
             idle.push(conn);
         }
         result.map_err(Fail::into_store)

@@ -147,9 +147,12 @@ fn append(conn: &Connection, id: &str, events: &[Vec<u8>]) -> Sql<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let next: i64 = conn
-        .prepare_cached("SELECT coalesce(max(seq) + 1, 0) FROM journal WHERE instance = ?1")?
-        .query_row([id], |row| row.get(0))?;
+    // One seek to the end of the instance's journal in the primary key.
+    let last: Option<i64> = conn
+        .prepare_cached("SELECT seq FROM journal WHERE instance = ?1 ORDER BY seq DESC LIMIT 1")?
+        .query_row([id], |row| row.get(0))
+        .optional()?;
+    let next = last.map_or(0, |seq| seq + 1);
     let mut insert =
         conn.prepare_cached("INSERT INTO journal (instance, seq, event) VALUES (?1, ?2, ?3)")?;
     for (seq, event) in (next..).zip(events) {
