@@ -225,7 +225,14 @@ async fn two_stores_share_one_file_safely() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writes_share_transactions() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("flows.db")).unwrap();
+    let path = dir.path().join("flows.db");
+    let store = SqliteStore::open(&path).unwrap();
+    // Another connection holds the write lock, so the writer's first
+    // transaction waits for it while every other write queues up behind:
+    // the queued ones must then share a transaction, however the threads
+    // are scheduled.
+    let blocker = rusqlite::Connection::open(&path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
     let mut tasks = Vec::new();
     for n in 0..200u128 {
         let store = store.clone();
@@ -233,8 +240,15 @@ async fn concurrent_writes_share_transactions() {
             store.create(instance(n, vec![0; 1024])).await.unwrap();
         }));
     }
+    let refused = {
+        let store = store.clone();
+        tokio::spawn(async move { store.commit(vec![commit(9999, 0)]).await })
+    };
+    // Every task runs up to its await on the writer's answer.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    blocker.execute_batch("COMMIT").unwrap();
     // A refused operation in the same batches changes nothing else.
-    let refused = store.commit(vec![commit(9999, 0)]).await;
+    let refused = refused.await.unwrap();
     assert_eq!(refused, Err(StoreError::UnknownInstance(id(9999))));
     for task in tasks {
         task.await.unwrap();
