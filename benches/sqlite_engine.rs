@@ -6,7 +6,6 @@
 //! cargo bench --bench sqlite_engine -- --parked 10000   # fewer parked instances
 //! cargo bench --bench sqlite_engine -- --only throughput # one figure: fsync, throughput,
 //!                                                        # latency, memory or resume
-//! cargo bench --bench sqlite_engine -- --arenas 0        # glibc's default heap arenas
 //! ```
 //!
 //! In one run, on files in the system's temporary directory (`TMPDIR`):
@@ -19,27 +18,25 @@
 //!    a transition's writes, 1000 (one per instance) a transaction;
 //! 3. start-to-complete latency of one 10-step instance at a time;
 //! 4. resident memory per parked instance, with 100 000 instances waiting
-//!    at a `wait` (the process's RSS before and after they parked, after
-//!    `malloc_trim`; with 2 glibc heap arenas unless `--arenas` says else),
-//!    and the live heap beside it;
-//! 5. the time a new engine takes to resume 100 000 instances parked at a
-//!    timer that came due while no engine ran, until all have completed.
+//!    at a `wait` (the process's RSS before and after they parked), and
+//!    the live heap (glibc's `mallinfo2`) beside it;
+//! 5. the time a new engine takes to resume 100 000 instances that were
+//!    signalled at their `wait` while no engine ran, until all have
+//!    completed.
 
 use flow_runtime::prelude::*;
-use flow_runtime::store::{Filter, SqliteOptions, SqliteStore, Synchronous};
-use flow_runtime::{Engine, InstanceId, Status};
+use flow_runtime::store::{NewSignal, SqliteOptions, SqliteStore, Store, Synchronous};
+use flow_runtime::{Engine, InstanceId};
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Load {
     pub n: u64,
     pub approved: Option<bool>,
-    /// When `Nap` wakes up.
-    pub due: Option<SystemTime>,
 }
 
 async fn step(load: &mut Load) -> Result<(), StepError> {
@@ -70,15 +67,6 @@ flow! {
     pub flow Parked(load: Load) {
         start -> approve;
         wait approve: bool => load.approved -> done;
-        end done;
-    }
-}
-
-flow! {
-    /// Parks at once until `load.due`.
-    pub flow Nap(load: Load) {
-        start -> nap;
-        timer nap = at(load.due.unwrap_or(SystemTime::UNIX_EPOCH)) -> done;
         end done;
     }
 }
@@ -279,6 +267,7 @@ fn rss_bytes() -> u64 {
 /// are parked.
 async fn start_parked<F: flow_runtime::Durable<Context = Load>>(
     engine: &Engine,
+    path: &Path,
     count: usize,
     load: Load,
 ) {
@@ -288,16 +277,20 @@ async fn start_parked<F: flow_runtime::Durable<Context = Load>>(
             started.unwrap();
         }
     }
+    // Counted on a connection of our own: listing 100 000 instances through
+    // the engine every few hundred milliseconds would be most of what the
+    // process allocates, and the figure would measure that.
+    let db = rusqlite::Connection::open(path).unwrap();
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
-        let parked = engine
-            .list(Filter::default())
-            .await
-            .unwrap()
-            .iter()
-            .filter(|summary| matches!(summary.status, Status::Waiting | Status::Sleeping))
-            .count();
-        if parked == count && engine.is_idle() {
+        let parked: i64 = db
+            .query_row(
+                "SELECT count(*) FROM instances WHERE status IN ('waiting', 'sleeping')",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        if parked as usize == count && engine.is_idle() {
             return;
         }
         assert!(Instant::now() < deadline, "only {parked} of {count} parked");
@@ -310,70 +303,87 @@ async fn parked_memory(dir: &Path, count: usize) {
     let path = dir.join("parked.db");
     let engine = Engine::sqlite(&path).unwrap().register::<Parked>().start();
     let before = rss_bytes();
-    start_parked::<Parked>(&engine, count, Load::default()).await;
-    let untrimmed = rss_bytes();
-    // Give the allocator's free lists back to the system, so that what is
-    // left is what the process holds, not what it once used.
-    // SAFETY: malloc_trim only releases free memory of glibc's heap.
-    unsafe { libc::malloc_trim(0) };
+    start_parked::<Parked>(&engine, &path, count, Load::default()).await;
     let after = rss_bytes();
     // SAFETY: mallinfo2 only reads glibc's heap statistics.
     let live = unsafe { libc::mallinfo2() }.uordblks;
     let context = serde_json::to_vec(&Load::default()).unwrap().len();
     println!(
-        "memory     parked    {count} instances waiting ({}): RSS {:.1} MiB -> {:.1} MiB ({:.1} MiB before \
-         malloc_trim), {:.0} B per instance (context {context} B serialized); live heap {:.1} MiB",
-        arenas(),
+        "memory     parked    {count} instances waiting: RSS {:.1} MiB -> {:.1} MiB, {:.0} B per instance \
+         (context {context} B serialized); live heap {:.1} MiB",
         before as f64 / 1048576.0,
         after as f64 / 1048576.0,
-        untrimmed as f64 / 1048576.0,
         after.saturating_sub(before) as f64 / count as f64,
         live as f64 / 1048576.0,
     );
     engine.shutdown().await;
 }
 
-/// A new engine resuming instances whose timer came due while none ran.
+/// A new engine resuming instances that became runnable while no engine
+/// ran: parked at a wait, then signalled through the store (as another
+/// process, an HTTP handler say, would) during the downtime.
 async fn resume(dir: &Path, count: usize) {
     let path = dir.join("resume.db");
-    let engine = Engine::sqlite(&path).unwrap().register::<Nap>().start();
-    // Far enough ahead that none comes due before all are parked (starts
-    // run at several thousand a second here).
-    let due = SystemTime::now() + Duration::from_secs(5 + count as u64 / 1000);
-    let load = Load {
-        due: Some(due),
-        ..Load::default()
-    };
-    start_parked::<Nap>(&engine, count, load).await;
+    let engine = Engine::sqlite(&path).unwrap().register::<Parked>().start();
+    start_parked::<Parked>(&engine, &path, count, Load::default()).await;
     engine.shutdown().await;
     drop(engine);
-    // No engine runs while the timers come due.
-    tokio::time::sleep(due.duration_since(SystemTime::now()).unwrap_or_default()).await;
+
+    let ids: Vec<InstanceId> = {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        let mut select = db.prepare("SELECT id FROM instances").unwrap();
+        select
+            .query_map([], |row| row.get::<_, String>(0))
+            .unwrap()
+            .map(|id| id.unwrap().parse().unwrap())
+            .collect()
+    };
+    let store = SqliteStore::open(&path).unwrap();
+    for chunk in ids.chunks(1000) {
+        let signals = chunk.iter().map(|&id| {
+            store.signal(
+                id,
+                NewSignal {
+                    wait: "approve".to_owned(),
+                    payload: b"true".to_vec(),
+                    by: None,
+                    dedupe: None,
+                },
+            )
+        });
+        for delivered in join_all(signals).await {
+            delivered.unwrap();
+        }
+    }
+    drop(store);
 
     let began = Instant::now();
     let engine = Engine::sqlite(&path)
         .unwrap()
-        .register::<Nap>()
+        .register::<Parked>()
         .concurrency(1000)
-        .poll_interval(Duration::from_millis(50))
         .start();
+    let db = rusqlite::Connection::open(&path).unwrap();
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let summaries = engine.list(Filter::default()).await.unwrap();
-        let done = summaries
-            .iter()
-            .filter(|summary| summary.status == Status::Completed)
-            .count();
-        if done == count {
+        let done: i64 = db
+            .query_row(
+                "SELECT count(*) FROM instances WHERE status = 'completed'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        if done as usize == count {
             break;
         }
         assert!(Instant::now() < deadline, "only {done} of {count} resumed");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let took = began.elapsed();
     engine.shutdown().await;
     println!(
-        "resume     FULL      {count} instances due at a timer, a new engine on the file: all completed in {:.2} s ({:.0} instances/s)",
+        "resume     FULL      {count} instances signalled while no engine ran, a new engine on the file: \
+         all completed in {:.2} s ({:.0} instances/s)",
         took.as_secs_f64(),
         count as f64 / took.as_secs_f64()
     );
@@ -393,27 +403,10 @@ fn wanted(name: &str) -> bool {
     option("--only").is_none_or(|only| only == name)
 }
 
-/// glibc's heap arenas: `--arenas N` (default 2, as `MALLOC_ARENA_MAX=2`
-/// would set), or `--arenas 0` for glibc's default (8 per core). Each
-/// thread that allocates under contention gets an arena of its own, and
-/// memory freed in one stays resident: with tokio's blocking pool (where
-/// the SQLite store reads) that is most of the RSS, not live data.
-fn arenas() -> String {
-    match option("--arenas").map_or(2, |n| n.parse().expect("--arenas N")) {
-        0 => "glibc's default arenas".to_owned(),
-        n => format!("{n} heap arenas"),
-    }
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` would too.
     if std::env::args().any(|arg| arg == "--list") {
         return;
-    }
-    let arena_max: i32 = option("--arenas").map_or(2, |n| n.parse().expect("--arenas N"));
-    if arena_max > 0 {
-        // SAFETY: called before any other thread exists.
-        unsafe { libc::mallopt(libc::M_ARENA_MAX, arena_max) };
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
