@@ -172,7 +172,17 @@ impl Engine {
         let stored = self.load(id).await?;
         check_open(&stored)?;
         let (flow, state) = self.runs_on(&stored).await?;
-        let payload = (flow.check_signal)(wait, payload)?;
+        let payload = match (flow.check_signal)(wait, payload) {
+            Ok(payload) => payload,
+            Err(error) if error.is_unknown_wait() => {
+                // A wait of a sub-flow that runs as an instance of its own?
+                let below = self
+                    .signal_for_sub_flow(&stored, |child| self.has_wait(child, wait))
+                    .await?;
+                return Err(below.unwrap_or(error.into()));
+            }
+            Err(error) => return Err(error.into()),
+        };
         self.deliver(&stored, (flow, &state), wait, payload, None, None)
             .await
     }
@@ -266,6 +276,12 @@ impl Engine {
         let stored = self.load(id).await?;
         let expected = S::Flow::GRAPH.name();
         if stored.flow != expected {
+            let below = self
+                .signal_for_sub_flow(&stored, |child| child.flow == expected)
+                .await?;
+            if let Some(error) = below {
+                return Err(error);
+            }
             return Err(EngineError::WrongFlow {
                 id,
                 expected: expected.to_owned(),

@@ -7,12 +7,16 @@ use super::Inner;
 use crate::exec::Hooks;
 use crate::flow::{Flow, NodeId};
 use crate::graph::Graph;
+use crate::id::InstanceId;
+use crate::journal::Entry;
 use crate::signal::{Signal, SignalError};
 use crate::state::InstanceState;
+use crate::state::ParentCall;
 use crate::store::{OpenWait, Status, StoredInstance};
 use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::any::Any;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -61,6 +65,15 @@ pub(crate) struct Registered {
     pub(crate) node_of: fn(&str) -> Option<usize>,
     /// Where a stored instance rests, read from its state.
     pub(crate) resting: fn(&[u8]) -> Result<Resting, serde_json::Error>,
+    /// The first state of a child instance started by a sub-flow call:
+    /// its id, the call, and its context (a `Box` of this definition's).
+    pub(crate) first_state:
+        fn(InstanceId, ParentCall, Box<dyn Any + Send>) -> Result<Vec<u8>, String>,
+    /// How a finished instance ended, from its state and journal: a
+    /// `Box<Outcome<F>>`.
+    pub(crate) outcome: fn(&[u8], &[Vec<u8>]) -> Result<Box<dyn Any + Send>, String>,
+    /// The child a stored instance waits for at a sub-flow call, if it does.
+    pub(crate) awaited_child: fn(&[u8]) -> Result<Option<InstanceId>, serde_json::Error>,
 }
 
 impl Registered {
@@ -91,6 +104,49 @@ impl Registered {
                     status: super::driver::status_of(&machine),
                     wake_at: machine.wake_at(),
                     wait: super::driver::open_wait(&machine.at),
+                })
+            },
+            first_state: |id, parent, context| {
+                let context = context.downcast::<F::Context>().map_err(|_| {
+                    format!(
+                        "the sub-flow call's context is not the context of `{}`, the definition \
+                         of `{}` registered under its graph hash",
+                        std::any::type_name::<F>(),
+                        F::GRAPH.name()
+                    )
+                })?;
+                let mut state = InstanceState::<F>::with_id(id, *context);
+                state.parent = Some(parent);
+                serde_json::to_vec(&state).map_err(|error| {
+                    format!("the sub-flow instance's first state does not encode: {error}")
+                })
+            },
+            outcome: |state, journal| {
+                let state: InstanceState<F> = serde_json::from_slice(state).map_err(|error| {
+                    format!("the sub-flow instance's state does not decode: {error}")
+                })?;
+                if !state.position.is_finished() {
+                    return Err(format!(
+                        "the sub-flow instance {} has not finished",
+                        state.id
+                    ));
+                }
+                let entries = journal
+                    .iter()
+                    .map(|event| serde_json::from_slice::<Entry<F::Node>>(event))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|error| {
+                        format!("the sub-flow instance's journal does not decode: {error}")
+                    })?;
+                let machine = state.into_machine(Hooks::default());
+                machine.scope.lock().journal = crate::journal::Journal::from_entries(entries);
+                Ok(Box::new(machine.into_outcome()))
+            },
+            awaited_child: |state| {
+                let state: InstanceState<F> = serde_json::from_slice(state)?;
+                Ok(match state.position {
+                    crate::exec::Position::SubFlow { child, .. } => Some(child),
+                    _ => None,
                 })
             },
         }
