@@ -29,6 +29,9 @@ fn engine(store: impl Store) -> Engine {
         .register::<Top>()
         .register::<Middle>()
         .register::<Inquiry>()
+        .register::<Hasty>()
+        .register::<Both>()
+        .register::<Quick>()
         .poll_interval(Duration::from_millis(20))
         .lease(Duration::from_millis(500))
         .start()
@@ -339,6 +342,79 @@ async fn cancelling_a_parent_cancels_its_children_with_the_same_compensate_flag(
         .unwrap_cancelled();
     assert_eq!(inquiry.reason, "gone");
     assert_eq!(count("cancel-top", "release"), 0);
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_calls_timeout_cancels_its_child_and_a_retry_starts_another() {
+    let engine = engine(MemoryStore::new());
+    let parent = engine.start::<Hasty>(loan("timeout", "Kai")).await.unwrap();
+    let first = child_of::<Hasty>(&engine, parent).await;
+    // Nobody decides within the minute: the child is cancelled and undone,
+    // and the retry starts a second child.
+    let gave_up = engine
+        .outcome::<Review>(first)
+        .await
+        .unwrap()
+        .unwrap_cancelled();
+    assert_eq!(
+        gave_up.reason,
+        "the sub-flow call `review` timed out after 60s"
+    );
+    assert_eq!(gave_up.compensation.compensated_names(), ["score"]);
+    let second = loop {
+        let children = instances_of(&engine, "Review").await;
+        if let [_, second] = children[..] {
+            break second;
+        }
+        engine.until_parked(parent).await.unwrap();
+    };
+    engine.until_parked(second).await.unwrap();
+    engine
+        .signal(second, ReviewSignal::Decide(true))
+        .await
+        .unwrap();
+    let done = engine.outcome::<Hasty>(parent).await.unwrap().unwrap();
+    assert_eq!(done.context.offer.as_deref(), Some("an offer for Kai"));
+    let journal = engine.history::<Hasty>(parent).await.unwrap();
+    let attempts: Vec<String> = journal
+        .events()
+        .filter(|event| {
+            matches!(
+                event,
+                Event::SubFlowStarted { .. }
+                    | Event::AttemptFailed { .. }
+                    | Event::Succeeded { .. }
+            )
+        })
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        attempts,
+        [
+            format!("review started sub-flow instance {first}"),
+            "review attempt 1 failed: timed out after 60s; retry in 0ns".to_owned(),
+            format!("review started sub-flow instance {second}"),
+            "review attempt 2 succeeded".to_owned(),
+            "offer attempt 1 succeeded".to_owned(),
+        ]
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_sub_flow_call_in_a_parallel_branch_runs_inline_on_an_engine() {
+    let engine = engine(MemoryStore::new());
+    let parent = engine.start::<Both>(loan("branch", "Lea")).await.unwrap();
+    let done = engine.outcome::<Both>(parent).await.unwrap().unwrap();
+    assert_eq!(
+        done.context.reviewed.map(|reviewed| reviewed.score),
+        Some(700)
+    );
+    assert!(
+        instances_of(&engine, "Quick").await.is_empty(),
+        "no stored child"
+    );
     engine.shutdown().await;
 }
 

@@ -218,3 +218,39 @@ flow! {
         end done;
     }
 }
+
+flow! {
+    /// A parent that gives its child a minute, and a second try.
+    pub flow Hasty(loan: Loan) {
+        start -> review;
+        flow review = Review(loan.applicant.clone()) => loan.reviewed timeout 1m retry 1
+            -> match {
+                ReviewEnd::Good => offer,
+                ReviewEnd::Poor => refused,
+            };
+        task offer = steps::offer(&loan.applicant) => loan.offer -> done;
+        end done;
+        end refused;
+    }
+}
+
+flow! {
+    /// A child that only scores.
+    pub flow Quick(applicant: Applicant) {
+        start -> score;
+        task score = steps::score(&applicant) => applicant.score -> done;
+        end done;
+    }
+}
+
+flow! {
+    /// A sub-flow call inside a parallel branch: it runs inline.
+    pub flow Both(loan: Loan) {
+        start -> both;
+        and both -> check, reserve;
+        flow check = Quick(loan.applicant.clone()) => loan.reviewed -> joined;
+        task reserve = steps::reserve(&loan.case) => loan.reserved -> joined;
+        join joined -> done;
+        end done;
+    }
+}

@@ -4,16 +4,18 @@
 //! completion recorded twice, and no sub-flow instance started twice.
 
 use crate::engine::{Durable, Engine, EngineBuilder, EngineError};
-use crate::flow::{Flow, NodeId};
+use crate::flow::Flow;
 use crate::graph::{Graph, NodeKind};
 use crate::id::InstanceId;
-use crate::journal::Event;
 use crate::outcome::Outcome;
 use crate::signal::{Signal, SignalError};
 use crate::store::{Filter, MemoryStore, Status, Store};
 use futures::future::LocalBoxFuture;
 use std::fmt::Write;
 use std::time::{Duration, SystemTime};
+use summary::{Summary, Tree, summary_of};
+
+mod summary;
 
 /// Crashes an instance of `F` after every commit in turn and checks that
 /// each resumed run ends as the uninterrupted run did.
@@ -286,39 +288,6 @@ impl<F: Durable> CrashTest<F> {
         tokio::time::sleep(pause.max(Duration::from_millis(10))).await;
     }
 
-    /// How the instance and every sub-flow instance in `store` ended.
-    async fn tree(
-        &self,
-        engine: &Engine,
-        store: &MemoryStore,
-        id: InstanceId,
-        outcome: &Outcome<F>,
-    ) -> Result<Tree, EngineError> {
-        let mut sub_flows = Vec::new();
-        for row in store.list(Filter::default()).await? {
-            if row.id == id {
-                continue;
-            }
-            let summary = self
-                .sub_flows
-                .iter()
-                .find(|sub| sub.graph.name() == row.flow);
-            let described = match summary {
-                Some(sub) => (sub.summary)(engine, row.id).await?.describe(),
-                None => format!(
-                    "an instance of `{}`, which the test does not know",
-                    row.flow
-                ),
-            };
-            sub_flows.push(format!("{}: {described}", row.flow));
-        }
-        sub_flows.sort();
-        Ok(Tree {
-            instance: Summary::of(outcome),
-            sub_flows,
-        })
-    }
-
     async fn finish(
         &self,
         engine: &Engine,
@@ -341,76 +310,6 @@ fn is_wait(graph: &Graph, name: &str) -> bool {
     graph
         .index_of(name)
         .is_some_and(|index| graph.nodes()[index].kind() == NodeKind::Wait)
-}
-
-/// How the instance `id` of `S` ended, once it has.
-fn summary_of<S: Durable>(
-    engine: &Engine,
-    id: InstanceId,
-) -> LocalBoxFuture<'_, Result<Summary, EngineError>> {
-    Box::pin(async move { Ok(Summary::of(&engine.outcome::<S>(id).await?)) })
-}
-
-/// What must be the same however often the instance crashed: how it and
-/// each of its sub-flow instances (in no particular order) ended.
-#[derive(Debug, PartialEq, Eq)]
-struct Tree {
-    instance: Summary,
-    sub_flows: Vec<String>,
-}
-
-impl Tree {
-    fn describe(&self) -> String {
-        let mut text = self.instance.describe();
-        for sub_flow in &self.sub_flows {
-            let _ = write!(text, "\n    sub-flow {sub_flow}");
-        }
-        text
-    }
-}
-
-/// What must be the same however often one instance crashed.
-#[derive(Debug, PartialEq, Eq)]
-struct Summary {
-    outcome: String,
-    path: String,
-    completions: Vec<String>,
-}
-
-impl Summary {
-    fn of<F: Flow>(outcome: &Outcome<F>) -> Self {
-        let completions = outcome
-            .journal()
-            .events()
-            .filter_map(|event| match event {
-                Event::Succeeded { node, .. } => Some(node.name().to_owned()),
-                Event::Compensated { node, iteration } => {
-                    Some(format!("undo {}#{iteration}", node.name()))
-                }
-                _ => None,
-            })
-            .collect();
-        let kind = match outcome {
-            Outcome::Completed(done) => format!("completed at {:?}", done.end),
-            Outcome::Failed(failed) => format!("failed at {}", failed.node.name()),
-            Outcome::Cancelled(cancelled) => format!("cancelled at {}", cancelled.node.name()),
-            Outcome::CompensationFailed(_) => "compensation failed".to_owned(),
-        };
-        Summary {
-            outcome: kind,
-            path: outcome.path().to_string(),
-            completions,
-        }
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "{} via {}; completions [{}]",
-            self.outcome,
-            self.path,
-            self.completions.join(", ")
-        )
-    }
 }
 
 impl CrashReport {
