@@ -62,6 +62,10 @@ pub struct CrashTest<F: Flow> {
 /// The signal a crash test sends to the wait it names.
 type SignalFor<F> = Box<dyn Fn(&str) -> <F as Flow>::Signal>;
 
+/// The payload a crash test sends, as JSON, to the wait of a sub-flow
+/// instance it names.
+type JsonSignalFor = Box<dyn Fn(&str) -> Result<serde_json::Value, SignalError>>;
+
 /// A flow the instance runs as a sub-flow: registered on every engine of
 /// the test, signalled where its instances wait, and checked as the
 /// instance is.
@@ -69,7 +73,7 @@ struct SubFlow {
     graph: &'static Graph,
     register: fn(EngineBuilder) -> EngineBuilder,
     /// The payload for the wait it names, as JSON.
-    signal: Option<Box<dyn Fn(&str) -> Result<serde_json::Value, SignalError>>>,
+    signal: Option<JsonSignalFor>,
     summary: for<'a> fn(&'a Engine, InstanceId) -> LocalBoxFuture<'a, Result<Summary, EngineError>>,
 }
 

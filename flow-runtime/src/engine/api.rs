@@ -119,7 +119,10 @@ impl Engine {
     /// ([`EngineError::Finished`]), of another flow
     /// ([`EngineError::WrongFlow`]) or another definition of it
     /// ([`EngineError::WrongVersion`]), or can no longer reach the signal's
-    /// wait ([`EngineError::WaitNotReachable`]). An instance that cannot
+    /// wait ([`EngineError::WaitNotReachable`]). A signal for a wait of a
+    /// sub-flow the instance waits for is [`EngineError::InSubFlow`], which
+    /// names the child (or grandchild) to send it to: signals are not
+    /// forwarded. An instance that cannot
     /// run here (no definition has its hash, its state does not decode) is
     /// [`EngineError::Broken`], and is marked so.
     pub async fn signal<S: Signal>(
@@ -369,6 +372,8 @@ impl Engine {
     /// Cancels instance `id`, running, waiting or sleeping: a running step
     /// is dropped; with `compensate`, its completed tasks are undone in
     /// reverse order. The outcome is `Cancelled` (or `CompensationFailed`).
+    /// An instance waiting for a sub-flow instance cancels that child too,
+    /// with the same `compensate`, and the child its own child, and so on.
     ///
     /// # Errors
     ///

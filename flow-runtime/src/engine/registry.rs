@@ -46,6 +46,14 @@ pub(crate) struct Resting {
     pub(crate) wait: Option<OpenWait>,
 }
 
+/// The first state of a sub-flow's child, from its id, the call that
+/// starts it and its context (a `Box` of the definition's context).
+type FirstState = fn(InstanceId, ParentCall, Box<dyn Any + Send>) -> Result<Vec<u8>, String>;
+
+/// How a finished instance ended (a `Box<Outcome<F>>`), from its stored
+/// state and journal.
+type OutcomeOf = fn(&[u8], &[Vec<u8>]) -> Result<Box<dyn Any + Send>, String>;
+
 /// What the engine keeps of one registered definition.
 #[derive(Clone, Copy)]
 pub(crate) struct Registered {
@@ -67,11 +75,10 @@ pub(crate) struct Registered {
     pub(crate) resting: fn(&[u8]) -> Result<Resting, serde_json::Error>,
     /// The first state of a child instance started by a sub-flow call:
     /// its id, the call, and its context (a `Box` of this definition's).
-    pub(crate) first_state:
-        fn(InstanceId, ParentCall, Box<dyn Any + Send>) -> Result<Vec<u8>, String>,
+    pub(crate) first_state: FirstState,
     /// How a finished instance ended, from its state and journal: a
     /// `Box<Outcome<F>>`.
-    pub(crate) outcome: fn(&[u8], &[Vec<u8>]) -> Result<Box<dyn Any + Send>, String>,
+    pub(crate) outcome: OutcomeOf,
     /// The child a stored instance waits for at a sub-flow call, if it does.
     pub(crate) awaited_child: fn(&[u8]) -> Result<Option<InstanceId>, serde_json::Error>,
 }
