@@ -1,12 +1,15 @@
-//! Crashes between the steps of a sub-flow call, on a SQLite file with a
-//! restart: the engine's crash hook stops the whole engine at one commit
-//! point, as a process that dies there, and a new engine on the file
-//! finishes the work. Each point must end with one child, every step run
-//! once, and the child's end taken once.
+//! Restarts and crashes: a parent waiting for its child on a SQLite file
+//! across a restart; crashes between the steps of a sub-flow call, on a
+//! SQLite file with a restart (the engine's crash hook stops the whole
+//! engine at one commit point, as a process that dies there, and a new
+//! engine on the file finishes the work: each point must end with one
+//! child, every step run once, and the child's end taken once); and
+//! `CrashTest` at every commit.
 
 use super::support::*;
-use super::{engine, instances_of};
+use super::{child_of, engine, instances_of};
 use flow_runtime::store::{Commit, SqliteStore, Status as Stored, Store};
+use flow_runtime::testing::CrashTest;
 use flow_runtime::{CommitPoint, Engine, Entry, Event, Flow, Status};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -120,7 +123,7 @@ async fn crash_at(point: Point) {
     }
     let engine = engine(store.clone());
     if !signalled {
-        let child = super::child_of::<Lend>(&engine, parent).await;
+        let child = child_of::<Lend>(&engine, parent).await;
         engine.until_parked(child).await.unwrap();
         engine
             .signal(child, ReviewSignal::Decide(true))
@@ -198,4 +201,51 @@ async fn a_crash_after_the_child_told_its_parent_and_before_its_final_commit_del
 #[tokio::test]
 async fn a_crash_after_the_parent_read_the_childs_end_and_before_it_took_it_delivers_it_once() {
     crash_at(Point::EndRead).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parent_waiting_for_its_child_resumes_on_a_sqlite_file_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("flows.db");
+    let first = engine(SqliteStore::open(&file).unwrap());
+    let parent = first.start::<Lend>(loan("restart", "Kim")).await.unwrap();
+    let child = child_of::<Lend>(&first, parent).await;
+    first.until_parked(child).await.unwrap();
+    first.shutdown().await;
+    drop(first);
+
+    let again = engine(SqliteStore::open(&file).unwrap());
+    assert_eq!(again.status(parent).await.unwrap(), Status::Waiting);
+    assert_eq!(again.status(child).await.unwrap(), Status::Waiting);
+    again
+        .signal(child, ReviewSignal::Decide(true))
+        .await
+        .unwrap();
+    let done = again.outcome::<Lend>(parent).await.unwrap().unwrap();
+    assert_eq!(done.context.reviewed.unwrap().approved, Some(true));
+    assert_eq!(instances_of(&again, "Review").await, [child]);
+    assert_eq!(ran("restart"), ["reserve", "score", "offer"]);
+    again.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn crashes_at_every_commit_start_no_second_child_and_end_the_same() {
+    CrashTest::<Lend>::new(|| loan("crash-lend", "Lu"))
+        .sub_flow_signals::<Review>(|_wait| ReviewSignal::Decide(true))
+        .run()
+        .await
+        .assert_ok();
+    CrashTest::<Risky>::new(|| loan("crash-risky", "Mo"))
+        .sub_flow::<Bureau>()
+        .run()
+        .await
+        .assert_ok();
+    let report = CrashTest::<Top>::new(|| loan("crash-top", "Ned"))
+        .sub_flow::<Middle>()
+        .sub_flow_signals::<Inquiry>(|_wait| InquirySignal::Answer(600))
+        .run()
+        .await;
+    report.assert_ok();
+    // Top, Middle and Inquiry each commit several times.
+    assert!(report.crash_points() >= 12, "{}", report.crash_points());
 }

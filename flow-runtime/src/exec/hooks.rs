@@ -2,7 +2,7 @@
 //! engine the host of its sub-flow instances, and in tests the script that
 //! replaces steps.
 
-use super::sub_flow::Host;
+use super::child::Host;
 use crate::flow::Flow;
 use crate::observe::Observer;
 use crate::testing::Script;

@@ -7,6 +7,7 @@
 //! every transition and drops the machine where it parks.
 
 mod attempt;
+mod child;
 mod compensate;
 mod hooks;
 mod memory;
@@ -15,6 +16,7 @@ mod scope;
 mod sub_flow;
 
 pub(crate) use attempt::panic_message;
+pub(crate) use child::{ChildEnd, Host};
 pub(crate) use hooks::Hooks;
 pub use memory::{run, start};
 pub(crate) use memory::{run_with, start_with};
@@ -22,7 +24,7 @@ pub use position::Position;
 pub(crate) use scope::Records;
 pub use scope::{BranchFuture, Scope, Settled, TaskRun};
 pub use sub_flow::SubFlowFailed;
-pub(crate) use sub_flow::{ChildEnd, Host, sub_flow};
+pub(crate) use sub_flow::sub_flow;
 
 use crate::clock;
 use crate::flow::{Flow, NodeId, Transition, Wake};

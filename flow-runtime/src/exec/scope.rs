@@ -52,7 +52,7 @@ pub(crate) struct Records<F: Flow> {
     /// The call that started the instance, if it runs as a sub-flow.
     pub(crate) parent: Option<crate::state::ParentCall>,
     /// On an engine: what its sub-flow calls exchange with the driver.
-    pub(crate) sub_flow: super::sub_flow::Calls,
+    pub(crate) sub_flow: super::child::Calls,
 }
 
 /// A boxed branch of a split, as the generated code hands it to the runtime.
@@ -69,7 +69,7 @@ impl<F: Flow> Records<F> {
             visits: vec![0; nodes],
             failed_in_branch: None,
             parent: None,
-            sub_flow: super::sub_flow::Calls::default(),
+            sub_flow: super::child::Calls::default(),
         }
     }
 }
@@ -159,7 +159,7 @@ impl<F: Flow> Scope<F> {
 
     /// Runs flow `S` as a step: see [`SubFlowFailed`](crate::SubFlowFailed).
     /// On an engine, outside parallel branches, the child is an instance of
-    /// its own that the parent waits for (see `sub_flow::durable`).
+    /// its own that the parent waits for (see `child::durable`).
     #[doc(hidden)]
     pub async fn sub_flow<S: Flow>(
         &self,
@@ -168,7 +168,7 @@ impl<F: Flow> Scope<F> {
         if let Some(host) = &self.hooks.sub_flows {
             let call = self.lock().sub_flow.running.take();
             if let Some(call) = call {
-                return super::sub_flow::durable::<F, S>(self, host.as_ref(), call, context);
+                return super::child::durable::<F, S>(self, host.as_ref(), call, context);
             }
         }
         let hooks = Hooks::observed_by(self.hooks.observers.clone());
