@@ -58,14 +58,14 @@ pub(super) async fn run_node<F: Flow>(
     }
     let step = machine.scope.step_info(node, iteration, attempt);
     let span = tracing::info_span!("attempt", node = node.name(), iteration, attempt);
-    machine.scope.running_call(node, iteration, attempt);
+    let call = machine.scope.running_call(node, iteration, attempt);
     let result = guarded(
         F::step(node, &mut machine.context, &step, &machine.scope),
         policy,
     )
     .instrument(span)
     .await;
-    if let Some(child) = machine.scope.called() {
+    if call && let Some(child) = machine.scope.called() {
         return Ran::SubFlow(child);
     }
     let error = match result {

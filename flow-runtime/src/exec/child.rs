@@ -156,17 +156,16 @@ pub(crate) fn durable<F: Flow, S: Flow>(
 }
 
 impl<F: Flow> Scope<F> {
-    /// Around the step of an attempt of `node`: on an engine, marks a
+    /// Before the step of an attempt of `node`: on an engine, marks a
     /// sub-flow call's attempt as running, so that the call starts (or
     /// takes the end of) a child instance instead of running it inline.
-    pub(crate) fn running_call(&self, node: F::Node, iteration: u32, attempt: u32) {
-        if self.hooks.sub_flows.is_none() {
-            return;
-        }
-        let is_call = F::GRAPH
-            .nodes()
-            .get(node.index())
-            .is_some_and(|info| info.kind() == crate::graph::NodeKind::SubFlow);
+    /// Returns whether it did.
+    pub(crate) fn running_call(&self, node: F::Node, iteration: u32, attempt: u32) -> bool {
+        let is_call = self.hooks.sub_flows.is_some()
+            && F::GRAPH
+                .nodes()
+                .get(node.index())
+                .is_some_and(|info| info.kind() == crate::graph::NodeKind::SubFlow);
         if is_call {
             self.lock().sub_flow.running = Some(Call {
                 node: node.name(),
@@ -174,12 +173,12 @@ impl<F: Flow> Scope<F> {
                 attempt,
             });
         }
+        is_call
     }
 
-    /// After the step of an attempt: the child it asked for, if it did.
+    /// After the step of a call's attempt: the child it asked for, if it
+    /// did.
     pub(crate) fn called(&self) -> Option<InstanceId> {
-        // In memory: no lock on the plain path.
-        self.hooks.sub_flows.as_ref()?;
         let mut records = self.lock();
         records.sub_flow.running = None;
         records.sub_flow.started.as_ref().map(|child| child.id)
