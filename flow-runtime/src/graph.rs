@@ -92,6 +92,13 @@ impl Graph {
         self.nodes.iter().position(|node| node.name == name)
     }
 
+    /// Whether the node named `name` is a `wait` (and not, say, a sub-flow
+    /// call, whose name a parent waiting for its child lists as its wait).
+    pub(crate) fn is_wait(&self, name: &str) -> bool {
+        self.index_of(name)
+            .is_some_and(|index| self.nodes[index].kind == NodeKind::Wait)
+    }
+
     /// Whether an instance at the node `from` can get to the node `to`
     /// (itself included), following any edges.
     ///

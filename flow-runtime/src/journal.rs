@@ -217,6 +217,15 @@ impl<N: NodeId> Journal<N> {
         Self { entries }
     }
 
+    /// The journal whose entries a store keeps as these events.
+    pub(crate) fn decode(events: &[Vec<u8>]) -> Result<Self, serde_json::Error> {
+        let entries = events
+            .iter()
+            .map(|event| serde_json::from_slice::<Entry<N>>(event))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::from_entries(entries))
+    }
+
     /// The entries from position `from` on: what was recorded since then.
     pub(crate) fn since(&self, from: usize) -> &[Entry<N>] {
         self.entries.get(from..).unwrap_or_default()

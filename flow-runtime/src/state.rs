@@ -123,6 +123,16 @@ impl<F: Flow> InstanceState<F> {
         }
     }
 
+    /// How a finished instance ended, with its whole journal.
+    pub(crate) fn into_outcome(
+        self,
+        journal: crate::journal::Journal<F::Node>,
+    ) -> crate::Outcome<F> {
+        let machine = self.into_machine(Hooks::default());
+        machine.scope.lock().journal = journal;
+        machine.into_outcome()
+    }
+
     /// The machine that runs on from this state.
     pub(crate) fn into_machine(self, hooks: Hooks<F>) -> Machine<F> {
         let mut records = crate::exec::Records::new(self.started_at);

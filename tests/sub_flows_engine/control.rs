@@ -162,3 +162,34 @@ async fn a_calls_timeout_cancels_its_child_and_a_retry_starts_another() {
     );
     engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_child_cancelled_on_its_own_fails_its_call() {
+    let engine = engine(MemoryStore::new());
+    let parent = engine
+        .start::<Lend>(loan("child-cancelled", "Max"))
+        .await
+        .unwrap();
+    let child = child_of::<Lend>(&engine, parent).await;
+    engine.until_parked(child).await.unwrap();
+    engine
+        .cancel(child, "applicant withdrew", true)
+        .await
+        .unwrap();
+    let failed = engine
+        .outcome::<Lend>(parent)
+        .await
+        .unwrap()
+        .unwrap_failed();
+    assert_eq!(failed.node, LendNode::Review);
+    assert_eq!(
+        failed.error.to_string(),
+        format!("sub-flow `Review` (instance {child}) failed at `decide`: applicant withdrew")
+    );
+    assert_eq!(failed.compensation.compensated_names(), ["reserve"]);
+    assert_eq!(
+        ran("child-cancelled"),
+        ["reserve", "score", "unscore", "release"]
+    );
+    engine.shutdown().await;
+}

@@ -5,7 +5,7 @@
 
 use crate::engine::{Durable, Engine, EngineBuilder, EngineError};
 use crate::flow::Flow;
-use crate::graph::{Graph, NodeKind};
+use crate::graph::Graph;
 use crate::id::InstanceId;
 use crate::outcome::Outcome;
 use crate::signal::{Signal, SignalError};
@@ -265,13 +265,13 @@ impl<F: Durable> CrashTest<F> {
         for row in all.iter().filter(|row| !row.status.is_finished()) {
             if let Some(open) = row.wait.as_ref().filter(|_| row.status == Status::Waiting) {
                 let wait = open.wait.as_str();
-                if row.id == id && is_wait(F::GRAPH, wait) {
+                if row.id == id && F::GRAPH.is_wait(wait) {
                     let _ = engine.signal(id, (self.signals)(wait)).await;
                     signalled = true;
                 } else if let Some(signal) = self
                     .sub_flows
                     .iter()
-                    .find(|sub| sub.graph.name() == row.flow && is_wait(sub.graph, wait))
+                    .find(|sub| sub.graph.name() == row.flow && sub.graph.is_wait(wait))
                     .and_then(|sub| sub.signal.as_ref())
                     && let Ok(json) = signal(wait)
                 {
@@ -306,14 +306,6 @@ impl<F: Durable> CrashTest<F> {
             self.nudge(engine, store, id).await;
         }
     }
-}
-
-/// Whether `name` is a `wait` of `graph` (and not, say, a sub-flow call
-/// whose parent waits for its child).
-fn is_wait(graph: &Graph, name: &str) -> bool {
-    graph
-        .index_of(name)
-        .is_some_and(|index| graph.nodes()[index].kind() == NodeKind::Wait)
 }
 
 impl CrashReport {

@@ -2,10 +2,9 @@
 //! queries.
 
 use super::{Durable, Engine, EngineError, User, UserTask};
-use crate::exec::Hooks;
 use crate::flow::{Flow, NodeId};
 use crate::id::InstanceId;
-use crate::journal::{Entry, Event, Journal};
+use crate::journal::{Event, Journal};
 use crate::observe::Progress;
 use crate::outcome::Outcome;
 use crate::signal::Signal;
@@ -440,15 +439,10 @@ impl Engine {
 
     async fn journal<F: Flow>(&self, id: InstanceId) -> Result<Journal<F::Node>, EngineError> {
         let events = self.inner.store.journal(id).await?;
-        let entries = events
-            .iter()
-            .map(|event| serde_json::from_slice::<Entry<F::Node>>(event))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| EngineError::Decode {
-                id,
-                reason: error.to_string(),
-            })?;
-        Ok(Journal::from_entries(entries))
+        Journal::decode(&events).map_err(|error| EngineError::Decode {
+            id,
+            reason: error.to_string(),
+        })
     }
 
     /// How far the instance got: steps completed, the task running now,
@@ -517,9 +511,7 @@ impl Engine {
                         reason: error.to_string(),
                     })?;
                 let journal = self.journal::<F>(id).await?;
-                let machine = state.into_machine(Hooks::default());
-                machine.scope.lock().journal = journal;
-                return Ok(machine.into_outcome());
+                return Ok(state.into_outcome(journal));
             }
             self.check_usable(&stored)?;
             // Another process may finish it: look again now and then.

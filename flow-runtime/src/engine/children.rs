@@ -267,10 +267,6 @@ impl Engine {
         self.inner
             .flows
             .reading(&stored.flow, stored.hash)
-            .and_then(|def| {
-                let index = def.graph.index_of(wait)?;
-                Some(def.graph.nodes()[index].kind() == crate::graph::NodeKind::Wait)
-            })
-            .unwrap_or(false)
+            .is_some_and(|def| def.graph.is_wait(wait))
     }
 }

@@ -8,7 +8,7 @@ use crate::exec::Hooks;
 use crate::flow::{Flow, NodeId};
 use crate::graph::Graph;
 use crate::id::InstanceId;
-use crate::journal::Entry;
+use crate::journal::Journal;
 use crate::signal::{Signal, SignalError};
 use crate::state::InstanceState;
 use crate::state::ParentCall;
@@ -138,16 +138,10 @@ impl Registered {
                         state.id
                     ));
                 }
-                let entries = journal
-                    .iter()
-                    .map(|event| serde_json::from_slice::<Entry<F::Node>>(event))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|error| {
-                        format!("the sub-flow instance's journal does not decode: {error}")
-                    })?;
-                let machine = state.into_machine(Hooks::default());
-                machine.scope.lock().journal = crate::journal::Journal::from_entries(entries);
-                Ok(Box::new(machine.into_outcome()))
+                let journal = Journal::decode(journal).map_err(|error| {
+                    format!("the sub-flow instance's journal does not decode: {error}")
+                })?;
+                Ok(Box::new(state.into_outcome(journal)))
             },
             awaited_child: |state| {
                 let state: InstanceState<F> = serde_json::from_slice(state)?;
