@@ -92,6 +92,13 @@ impl Graph {
         self.nodes.iter().position(|node| node.name == name)
     }
 
+    /// Whether the node named `name` is a `wait` (and not, say, a sub-flow
+    /// call, whose name a parent waiting for its child lists as its wait).
+    pub(crate) fn is_wait(&self, name: &str) -> bool {
+        self.index_of(name)
+            .is_some_and(|index| self.nodes[index].kind == NodeKind::Wait)
+    }
+
     /// Whether an instance at the node `from` can get to the node `to`
     /// (itself included), following any edges.
     ///
@@ -144,6 +151,27 @@ pub struct NodeInfo {
     compensation: Option<Policy>,
     payload: Option<&'static str>,
     time: Option<&'static str>,
+    sub_flow: Option<SubFlowGraph>,
+}
+
+/// The graph of the flow a sub-flow call runs, behind a function: a flow
+/// may call itself, and a constant cannot contain itself.
+#[derive(Clone, Copy)]
+struct SubFlowGraph(fn() -> &'static Graph);
+
+impl PartialEq for SubFlowGraph {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = ((self.0)(), (other.0)());
+        a.name() == b.name() && a.hash() == b.hash()
+    }
+}
+
+impl Eq for SubFlowGraph {}
+
+impl std::fmt::Debug for SubFlowGraph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str((self.0)().name())
+    }
 }
 
 impl NodeInfo {
@@ -159,7 +187,46 @@ impl NodeInfo {
             compensation: None,
             payload: None,
             time: None,
+            sub_flow: None,
         }
+    }
+
+    /// A sub-flow call's flow: `graph` returns its graph (`flow!` writes
+    /// `|| <Credit as Flow>::GRAPH`). An engine checks when it starts that
+    /// every flow a registered flow calls is registered too.
+    ///
+    /// ```
+    /// use flow_runtime::prelude::*;
+    /// use flow_runtime::NodeKind;
+    ///
+    /// # #[derive(Clone, Default)] struct Applicant;
+    /// flow! {
+    ///     flow Credit(applicant: Applicant) {
+    ///         start -> good;
+    ///         end good;
+    ///     }
+    /// }
+    /// flow! {
+    ///     flow Lend(applicant: Applicant) {
+    ///         start -> check;
+    ///         flow check = Credit(applicant.clone()) -> done;
+    ///         end done;
+    ///     }
+    /// }
+    ///
+    /// let check = &Lend::GRAPH.nodes()[1];
+    /// assert_eq!(check.kind(), NodeKind::SubFlow);
+    /// assert_eq!(check.sub_flow().map(|graph| graph.name()), Some("Credit"));
+    /// ```
+    pub const fn with_sub_flow(mut self, graph: fn() -> &'static Graph) -> Self {
+        self.sub_flow = Some(SubFlowGraph(graph));
+        self
+    }
+
+    /// The graph of the flow a sub-flow call runs; `None` for other nodes
+    /// (and for a call in a flow written by hand that does not say).
+    pub fn sub_flow(&self) -> Option<&'static Graph> {
+        self.sub_flow.map(|graph| (graph.0)())
     }
 
     /// A `wait`'s payload type, as written (`Approval`).

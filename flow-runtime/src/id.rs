@@ -36,6 +36,33 @@ impl InstanceId {
         InstanceId((u128::from(process_prefix()) << 64) | u128::from(count))
     }
 
+    /// The id of the child instance that the sub-flow call `node` of
+    /// instance `parent` starts in visit `iteration`, attempt `attempt`: the
+    /// same for every run of that attempt (a parent resumed after a crash
+    /// finds the child it started, and starts no second one), different for
+    /// every other call, visit or attempt. A stable hash (FNV-1a over 128
+    /// bits, then mixed), so it is the same in every process and build.
+    pub(crate) fn derived(parent: InstanceId, node: &str, iteration: u32, attempt: u32) -> Self {
+        const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+        const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+        let mut hash = OFFSET;
+        let parts: [&[u8]; 5] = [
+            &parent.0.to_le_bytes(),
+            node.as_bytes(),
+            &[0xff], // ends the name: `ab` + 1 and `a` + `b1` differ
+            &iteration.to_le_bytes(),
+            &attempt.to_le_bytes(),
+        ];
+        for byte in parts.into_iter().flatten() {
+            hash = (hash ^ u128::from(*byte)).wrapping_mul(PRIME);
+        }
+        // FNV's high bits mix poorly; fold each half into the other.
+        let (high, low) = ((hash >> 64) as u64, hash as u64);
+        let high = crate::policy::mix(high ^ crate::policy::mix(low));
+        let low = crate::policy::mix(low ^ high);
+        InstanceId((u128::from(high) << 64) | u128::from(low))
+    }
+
     /// The id as a number.
     pub fn as_u128(self) -> u128 {
         self.0
@@ -94,5 +121,30 @@ impl TryFrom<String> for InstanceId {
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
         text.parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InstanceId;
+
+    #[test]
+    fn a_derived_id_is_stable_and_differs_for_every_call_visit_and_attempt() {
+        let parent = InstanceId::from_u128(0x0123_4567_89ab_cdef_0000_0000_0000_0001);
+        let id = InstanceId::derived(parent, "check", 1, 1);
+        // Part of the contract: a parent stored by one build finds its child
+        // under the same id in the next.
+        assert_eq!(id, InstanceId::derived(parent, "check", 1, 1));
+        assert_eq!(id.to_string(), "f7b1e0646fdd4cfea5d793a0dee387aa");
+        let others = [
+            InstanceId::derived(parent, "check", 2, 1),
+            InstanceId::derived(parent, "check", 1, 2),
+            InstanceId::derived(parent, "recheck", 1, 1),
+            InstanceId::derived(InstanceId::from_u128(2), "check", 1, 1),
+            InstanceId::derived(id, "check", 1, 1),
+        ];
+        for other in others {
+            assert_ne!(other, id);
+        }
     }
 }

@@ -157,6 +157,15 @@ pub enum Event<N> {
         /// The timer or task.
         node: N,
     },
+    /// On an engine, a sub-flow call started its child, an instance of its
+    /// own; the instance waits for it. (In memory the child runs inline and
+    /// this is not recorded.)
+    SubFlowStarted {
+        /// The sub-flow call.
+        node: N,
+        /// The child instance.
+        child: crate::id::InstanceId,
+    },
     /// The instance reached an `end`.
     Completed {
         /// The end node.
@@ -206,6 +215,15 @@ impl<N: NodeId> Journal<N> {
 
     pub(crate) fn from_entries(entries: Vec<Entry<N>>) -> Self {
         Self { entries }
+    }
+
+    /// The journal whose entries a store keeps as these events.
+    pub(crate) fn decode(events: &[Vec<u8>]) -> Result<Self, serde_json::Error> {
+        let entries = events
+            .iter()
+            .map(|event| serde_json::from_slice::<Entry<N>>(event))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::from_entries(entries))
     }
 
     /// The entries from position `from` on: what was recorded since then.
@@ -365,6 +383,10 @@ impl<N: NodeId> Event<N> {
                 until: *until,
             },
             Event::Woke { node } => Event::Woke { node: node.name() },
+            Event::SubFlowStarted { node, child } => Event::SubFlowStarted {
+                node: node.name(),
+                child: *child,
+            },
             Event::Completed { end } => Event::Completed { end: end.name() },
             Event::Migrated { from, to } => Event::Migrated {
                 from: *from,
@@ -452,6 +474,9 @@ impl<N: NodeId> fmt::Display for Event<N> {
             }
             Event::Sleeping { node, .. } => write!(f, "sleeping at {}", node.name()),
             Event::Woke { node } => write!(f, "{} woke", node.name()),
+            Event::SubFlowStarted { node, child } => {
+                write!(f, "{} started sub-flow instance {child}", node.name())
+            }
             Event::Completed { end } => write!(f, "completed at {}", end.name()),
             Event::Migrated { from, to } => {
                 write!(f, "migrated from graph hash {from:016x} to {to:016x}")

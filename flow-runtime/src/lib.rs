@@ -116,7 +116,7 @@ pub use outcome::{
 pub use policy::{Backoff, Policy, Retry};
 pub use runner::Runner;
 pub use signal::{NoSignal, Payload, Signal, SignalError};
-pub use state::InstanceState;
+pub use state::{InstanceState, ParentCall};
 pub use step::{
     BoxError, IntoStepError, Permanent, Step, StepError, StepOutput, StoreError, StorePlace,
     TaskValue,

@@ -177,6 +177,7 @@ impl<F: Flow> InstanceState<F> {
             visits,
             saga,
             compensation,
+            parent: self.parent,
         })
     }
 }
@@ -203,6 +204,22 @@ fn parked_in<F: Flow, G: Flow>(node: F::Node) -> Result<G::Node, MigrationError>
         return Err(MigrationError::KindChanged {
             node: node.name(),
             old: old_kind,
+            new: new_kind,
+        });
+    }
+    Ok(new)
+}
+
+/// `G`'s node of the same name as the sub-flow call `node` whose child the
+/// instance waits for, which must be a sub-flow call there too (a task of
+/// that name would not take the child's end).
+fn waiting_for_child_in<F: Flow, G: Flow>(node: F::Node) -> Result<G::Node, MigrationError> {
+    let new = node_in::<G>(node, "is at")?;
+    let new_kind = G::GRAPH.nodes()[new.index()].kind();
+    if new_kind != crate::graph::NodeKind::SubFlow {
+        return Err(MigrationError::KindChanged {
+            node: node.name(),
+            old: crate::graph::NodeKind::SubFlow,
             new: new_kind,
         });
     }
@@ -248,6 +265,21 @@ fn position<F: Flow, G: Flow>(
             node: parked_in::<F, G>(node)?,
             until,
             next: node_in::<G>(next, "would wake up at")?,
+        },
+        Position::SubFlow {
+            node,
+            iteration,
+            attempt,
+            child,
+            since,
+            deadline,
+        } => Position::SubFlow {
+            node: waiting_for_child_in::<F, G>(node)?,
+            iteration,
+            attempt,
+            child,
+            since,
+            deadline,
         },
         Position::Compensating { at, cause } => Position::Compensating {
             at: here(at)?,

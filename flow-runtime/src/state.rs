@@ -60,6 +60,46 @@ pub struct InstanceState<F: Flow> {
     pub saga: Vec<Done<F::Node>>,
     /// What compensation did so far.
     pub compensation: Compensation<F::Node>,
+    /// The call that started it, if it runs as a sub-flow of another
+    /// instance on an engine: the engine tells that instance when it
+    /// finishes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentCall>,
+}
+
+/// The sub-flow call that started an instance on an engine: the parent
+/// instance, its flow and the call's node. Stored with the child, so that
+/// whichever engine finishes the child tells the parent.
+///
+/// ```
+/// use flow_runtime::{InstanceId, ParentCall};
+///
+/// let call = ParentCall {
+///     instance: "0123456789abcdef0000000000000001".parse::<InstanceId>().unwrap(),
+///     flow: "Lend".into(),
+///     node: "check".into(),
+/// };
+/// assert_eq!(call.to_string(), "`flow check` of `Lend` instance 0123456789abcdef0000000000000001");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentCall {
+    /// The parent instance.
+    pub instance: InstanceId,
+    /// The parent's flow.
+    pub flow: String,
+    /// The name of the sub-flow call in the parent (`check` in
+    /// `flow check = Credit(..)`).
+    pub node: String,
+}
+
+impl std::fmt::Display for ParentCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`flow {}` of `{}` instance {}",
+            self.node, self.flow, self.instance
+        )
+    }
 }
 
 impl<F: Flow> InstanceState<F> {
@@ -79,7 +119,18 @@ impl<F: Flow> InstanceState<F> {
             visits: vec![0; F::GRAPH.nodes().len()],
             saga: Vec::new(),
             compensation: Compensation::default(),
+            parent: None,
         }
+    }
+
+    /// How a finished instance ended, with its whole journal.
+    pub(crate) fn into_outcome(
+        self,
+        journal: crate::journal::Journal<F::Node>,
+    ) -> crate::Outcome<F> {
+        let machine = self.into_machine(Hooks::default());
+        machine.scope.lock().journal = journal;
+        machine.into_outcome()
     }
 
     /// The machine that runs on from this state.
@@ -87,6 +138,7 @@ impl<F: Flow> InstanceState<F> {
         let mut records = crate::exec::Records::new(self.started_at);
         records.visits = self.visits;
         records.completed = self.saga;
+        records.parent = self.parent;
         let mut machine = Machine::resume(self.id, self.context, self.position, records, hooks);
         machine.compensation = self.compensation;
         machine
@@ -107,6 +159,8 @@ pub(crate) struct StateRef<'a, F: Flow> {
     visits: &'a [u32],
     saga: &'a [Done<F::Node>],
     compensation: &'a Compensation<F::Node>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent: &'a Option<ParentCall>,
 }
 
 impl<F: Flow> Machine<F> {
@@ -126,6 +180,7 @@ impl<F: Flow> Machine<F> {
             visits: &records.visits,
             saga: &records.completed,
             compensation: &self.compensation,
+            parent: &records.parent,
         })
     }
 }

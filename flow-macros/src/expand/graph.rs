@@ -3,8 +3,9 @@
 use crate::model::{EdgeKind, Model, NodeKind};
 use crate::parse::{Backoff, Duration, MatchArm, Policy, Statement, TimerWake, duration_text};
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::Attribute;
+use syn::spanned::Spanned;
 
 /// The `Graph` value, as a constant expression.
 pub fn graph(model: &Model) -> TokenStream {
@@ -26,7 +27,12 @@ pub fn graph(model: &Model) -> TokenStream {
                     let policy = policy_tokens(&compensate.policy);
                     quote!(.with_compensation(#policy))
                 });
-                quote!(#with_policy #compensation)
+                // Spanned at the path: a type that is not a flow is
+                // reported there, as the call reports it.
+                let sub_flow = task.sub_flow.as_ref().map(|path| {
+                    quote_spanned!(path.span()=> .with_sub_flow(|| <#path as ::flow_runtime::Flow>::GRAPH))
+                });
+                quote!(#with_policy #compensation #sub_flow)
             }
             Statement::Wait(wait) => {
                 let payload = source_text(&wait.payload);

@@ -2,10 +2,9 @@
 //! queries.
 
 use super::{Durable, Engine, EngineError, User, UserTask};
-use crate::exec::Hooks;
 use crate::flow::{Flow, NodeId};
 use crate::id::InstanceId;
-use crate::journal::{Entry, Event, Journal};
+use crate::journal::{Event, Journal};
 use crate::observe::Progress;
 use crate::outcome::Outcome;
 use crate::signal::Signal;
@@ -119,7 +118,10 @@ impl Engine {
     /// ([`EngineError::Finished`]), of another flow
     /// ([`EngineError::WrongFlow`]) or another definition of it
     /// ([`EngineError::WrongVersion`]), or can no longer reach the signal's
-    /// wait ([`EngineError::WaitNotReachable`]). An instance that cannot
+    /// wait ([`EngineError::WaitNotReachable`]). A signal for a wait of a
+    /// sub-flow the instance waits for is [`EngineError::InSubFlow`], which
+    /// names the child (or grandchild) to send it to: signals are not
+    /// forwarded. An instance that cannot
     /// run here (no definition has its hash, its state does not decode) is
     /// [`EngineError::Broken`], and is marked so.
     pub async fn signal<S: Signal>(
@@ -172,7 +174,17 @@ impl Engine {
         let stored = self.load(id).await?;
         check_open(&stored)?;
         let (flow, state) = self.runs_on(&stored).await?;
-        let payload = (flow.check_signal)(wait, payload)?;
+        let payload = match (flow.check_signal)(wait, payload) {
+            Ok(payload) => payload,
+            Err(error) if error.is_unknown_wait() => {
+                // A wait of a sub-flow that runs as an instance of its own?
+                let below = self
+                    .signal_for_sub_flow(&stored, |child| self.has_wait(child, wait))
+                    .await?;
+                return Err(below.unwrap_or(error.into()));
+            }
+            Err(error) => return Err(error.into()),
+        };
         self.deliver(&stored, (flow, &state), wait, payload, None, None)
             .await
     }
@@ -266,6 +278,12 @@ impl Engine {
         let stored = self.load(id).await?;
         let expected = S::Flow::GRAPH.name();
         if stored.flow != expected {
+            let below = self
+                .signal_for_sub_flow(&stored, |child| child.flow == expected)
+                .await?;
+            if let Some(error) = below {
+                return Err(error);
+            }
             return Err(EngineError::WrongFlow {
                 id,
                 expected: expected.to_owned(),
@@ -353,6 +371,8 @@ impl Engine {
     /// Cancels instance `id`, running, waiting or sleeping: a running step
     /// is dropped; with `compensate`, its completed tasks are undone in
     /// reverse order. The outcome is `Cancelled` (or `CompensationFailed`).
+    /// An instance waiting for a sub-flow instance cancels that child too,
+    /// with the same `compensate`, and the child its own child, and so on.
     ///
     /// # Errors
     ///
@@ -419,15 +439,10 @@ impl Engine {
 
     async fn journal<F: Flow>(&self, id: InstanceId) -> Result<Journal<F::Node>, EngineError> {
         let events = self.inner.store.journal(id).await?;
-        let entries = events
-            .iter()
-            .map(|event| serde_json::from_slice::<Entry<F::Node>>(event))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| EngineError::Decode {
-                id,
-                reason: error.to_string(),
-            })?;
-        Ok(Journal::from_entries(entries))
+        Journal::decode(&events).map_err(|error| EngineError::Decode {
+            id,
+            reason: error.to_string(),
+        })
     }
 
     /// How far the instance got: steps completed, the task running now,
@@ -496,9 +511,7 @@ impl Engine {
                         reason: error.to_string(),
                     })?;
                 let journal = self.journal::<F>(id).await?;
-                let machine = state.into_machine(Hooks::default());
-                machine.scope.lock().journal = journal;
-                return Ok(machine.into_outcome());
+                return Ok(state.into_outcome(journal));
             }
             self.check_usable(&stored)?;
             // Another process may finish it: look again now and then.

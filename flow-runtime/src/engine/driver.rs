@@ -2,7 +2,7 @@
 //! each, and stop where it parks. A parked instance holds no task.
 
 use super::registry::Durable;
-use super::{CommitPoint, Inner};
+use super::{CommitPoint, Inner, children};
 use crate::clock;
 use crate::exec::{Hooks, Machine, Position};
 use crate::flow::{Flow, NodeId};
@@ -55,7 +55,7 @@ async fn run<F: Durable>(
             return super::resolve::mark_broken(inner, id, reason).await;
         }
     };
-    let hooks = Hooks::observed_by(inner.observers.clone());
+    let hooks = Hooks::observed_by(inner.observers.clone()).with_sub_flows(inner.clone());
     let mut machine = state.into_machine(hooks);
     let mut version = stored.version;
     let mut recorded = 0;
@@ -69,27 +69,46 @@ async fn run<F: Durable>(
     }
     if let Some(request) = stored.cancel {
         machine.cancel(request.reason, request.compensate);
+        children::before_commit(inner, &mut machine).await?;
         let commit = prepare(&machine, version, &mut recorded, None)?;
         send(inner, commit, &mut version).await?;
     }
 
     let mut cancel_seen = false;
     loop {
+        if machine.must_tell_parent() && !inner.has_crashed() {
+            // Its finished state is committed (the instance stays runnable
+            // until the parent knows): tell the parent, then commit the
+            // final status.
+            if let Some(parent) = machine.parent() {
+                children::tell_parent(inner, id, &parent).await?;
+            }
+            machine.told_parent();
+            let commit = prepare(&machine, version, &mut recorded, None)?;
+            send(inner, commit, &mut version).await?;
+        }
         if machine.at.is_finished() {
             inner.finished(id);
             return Ok(());
         }
-        let consumed = match machine.waiting_at() {
-            Some(wait) => match take_signal::<F>(inner, &mut machine, wait).await? {
-                Taken::Signal(seq) => Some(seq),
-                Taken::None => None,
-                Taken::Broken(reason) => return inner.store.mark_broken(id, reason).await,
-            },
-            None => None,
+        let taken = match (machine.waiting_at(), machine.awaited_child()) {
+            (Some(wait), _) => take_signal::<F>(inner, &mut machine, wait).await?,
+            (_, Some((call, child))) => {
+                children::take_end::<F>(inner, &mut machine, call, child).await?
+            }
+            _ => Taken::None,
+        };
+        let consumed = match taken {
+            Taken::Signal(seq) => Some(seq),
+            Taken::None => None,
+            Taken::Broken(reason) => return inner.store.mark_broken(id, reason).await,
         };
         let parked = matches!(
             machine.at,
-            Position::Waiting { .. } | Position::Sleeping { .. } | Position::Retry { .. }
+            Position::Waiting { .. }
+                | Position::Sleeping { .. }
+                | Position::Retry { .. }
+                | Position::SubFlow { .. }
         );
         if consumed.is_none() && parked && !machine.wake() {
             return Ok(()); // parked; the last commit stored it so
@@ -111,12 +130,17 @@ async fn run<F: Durable>(
                 () = advance_renewing(inner, id, &mut machine) => {}
             }
         }
+        // A child the transition started is stored before the parent's
+        // commit; a crash between the two (simulated right after) finds it.
+        children::before_commit(inner, &mut machine).await?;
         if inner.has_crashed() {
             return Ok(()); // a simulated crash: this transition is lost
         }
         let commit = prepare(&machine, version, &mut recorded, consumed)?;
         send(inner, commit, &mut version).await?;
-        if inner.is_stopping() {
+        // After a simulated crash the next transition still runs, up to its
+        // commit (see above): the one a dying process had under way.
+        if inner.is_stopping() && !inner.has_crashed() {
             return Ok(());
         }
     }
@@ -141,7 +165,9 @@ async fn advance_renewing<F: Durable>(inner: &Inner, id: InstanceId, machine: &m
     }
 }
 
-enum Taken {
+/// What a parked instance found: the signal its next transition consumes,
+/// nothing, or why it is broken.
+pub(super) enum Taken {
     Signal(u64),
     None,
     Broken(String),
@@ -238,12 +264,16 @@ fn encode_entry<F: Flow>(entry: &Entry<F::Node>) -> Result<Vec<u8>, serde_json::
     serde_json::to_vec(entry)
 }
 
-/// The store's status for where the machine is.
+/// The store's status for where the machine is. A finished sub-flow
+/// instance stays runnable until it has told its parent.
 pub(crate) fn status_of<F: Flow>(machine: &Machine<F>) -> Status {
+    if machine.must_tell_parent() {
+        return Status::Runnable;
+    }
     match &machine.at {
         Position::Enter(_) | Position::Compensating { .. } => Status::Runnable,
         Position::Retry { .. } | Position::Sleeping { .. } => Status::Sleeping,
-        Position::Waiting { .. } => Status::Waiting,
+        Position::Waiting { .. } | Position::SubFlow { .. } => Status::Waiting,
         Position::Completed { .. } => Status::Completed,
         Position::Stopped { .. } if machine.compensation.failed.is_some() => {
             Status::CompensationFailed
@@ -268,6 +298,14 @@ pub(crate) fn open_wait<N: NodeId, E>(at: &Position<N, E>) -> Option<OpenWait> {
             wait: node.name().to_owned(),
             assignee: assignee.clone(),
             groups: groups.clone(),
+            since: *since,
+        }),
+        // The call's name, naming nobody (so in no inbox): the child's
+        // notice is a signal for it, which wakes the parent.
+        Position::SubFlow { node, since, .. } => Some(OpenWait {
+            wait: node.name().to_owned(),
+            assignee: None,
+            groups: Vec::new(),
             since: *since,
         }),
         _ => None,

@@ -87,6 +87,23 @@ pub enum EngineError {
         /// Where the instance is.
         at: String,
     },
+    /// The signal is for a `wait` of a sub-flow that the instance runs as
+    /// an instance of its own: send it to that instance, `child` (the
+    /// child the instance waits for, or that child's child, and so on).
+    /// Signals are not forwarded: each goes to the instance whose wait it
+    /// completes.
+    #[error(
+        "instance {id} waits for its sub-flow `{flow}`, which runs as instance {child}: send \
+         the signal to {child}"
+    )]
+    InSubFlow {
+        /// The instance the signal was sent to.
+        id: InstanceId,
+        /// The sub-flow instance whose flow the signal is for.
+        child: InstanceId,
+        /// That instance's flow.
+        flow: String,
+    },
     /// The signal's wait or payload is not one of the flow's.
     #[error(transparent)]
     Signal(#[from] SignalError),

@@ -48,6 +48,7 @@
 //! ```
 
 mod api;
+mod children;
 mod driver;
 mod error;
 mod inbox;
@@ -275,8 +276,11 @@ impl EngineBuilder {
         self
     }
 
-    /// Crash testing: every driver stops, without committing, once the
-    /// engine has made `commits` commits, as if the process had died.
+    /// Crash testing: once the engine has made `commits` commits it
+    /// behaves as a process that died: it claims nothing more, and each
+    /// running driver runs the transition under way (its steps, and the
+    /// writes that come before a commit, such as storing a sub-flow's
+    /// child) up to its commit, which is lost.
     #[doc(hidden)]
     pub fn crash_after(mut self, commits: usize) -> Self {
         self.crash_after = Some(commits);
@@ -305,9 +309,11 @@ impl EngineBuilder {
     ///
     /// Outside a tokio runtime; if a registered migration leads to a graph
     /// hash under which nothing is registered, or migrations go round in a
-    /// circle.
+    /// circle; if a registered flow calls a sub-flow whose definition is
+    /// not registered (the message names the call and what to register).
     pub fn start(self) -> Engine {
         self.flows.check();
+        children::check_registered(&self.flows);
         let inner = Arc::new(Inner {
             store: self.store,
             flows: self.flows,

@@ -155,6 +155,11 @@ fn position(position: &serde_json::Value) -> Option<(&'static str, &str, Option<
         "Retry" => ("is to retry", field("node")?, Some(NodeKind::Task)),
         "Waiting" => ("is parked at", field("node")?, Some(NodeKind::Wait)),
         "Sleeping" => ("is parked at", field("node")?, Some(NodeKind::Timer)),
+        "SubFlow" => (
+            "waits for its sub-flow at",
+            field("node")?,
+            Some(NodeKind::SubFlow),
+        ),
         "Compensating" => ("is compensating, stopped at", field("at")?, None),
         _ => return None,
     })

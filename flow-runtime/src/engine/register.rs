@@ -13,7 +13,10 @@ impl EngineBuilder {
     /// the flow, see [`register_old`](Self::register_old) and
     /// [`migrate`](Self::migrate).
     ///
-    /// Registering the same definition twice changes nothing.
+    /// Registering the same definition twice changes nothing. A flow that
+    /// calls sub-flows (`flow check = Credit(..)`) needs each called flow
+    /// registered too: on an engine a child is an instance of its own, and
+    /// [`start`](Self::start) panics, naming the call, if one is missing.
     ///
     /// # Panics
     ///

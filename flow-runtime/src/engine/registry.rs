@@ -7,12 +7,16 @@ use super::Inner;
 use crate::exec::Hooks;
 use crate::flow::{Flow, NodeId};
 use crate::graph::Graph;
+use crate::id::InstanceId;
+use crate::journal::Journal;
 use crate::signal::{Signal, SignalError};
 use crate::state::InstanceState;
+use crate::state::ParentCall;
 use crate::store::{OpenWait, Status, StoredInstance};
 use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::any::Any;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -42,6 +46,14 @@ pub(crate) struct Resting {
     pub(crate) wait: Option<OpenWait>,
 }
 
+/// The first state of a sub-flow's child, from its id, the call that
+/// starts it and its context (a `Box` of the definition's context).
+type FirstState = fn(InstanceId, ParentCall, Box<dyn Any + Send>) -> Result<Vec<u8>, String>;
+
+/// How a finished instance ended (a `Box<Outcome<F>>`), from its stored
+/// state and journal.
+type OutcomeOf = fn(&[u8], &[Vec<u8>]) -> Result<Box<dyn Any + Send>, String>;
+
 /// What the engine keeps of one registered definition.
 #[derive(Clone, Copy)]
 pub(crate) struct Registered {
@@ -61,6 +73,14 @@ pub(crate) struct Registered {
     pub(crate) node_of: fn(&str) -> Option<usize>,
     /// Where a stored instance rests, read from its state.
     pub(crate) resting: fn(&[u8]) -> Result<Resting, serde_json::Error>,
+    /// The first state of a child instance started by a sub-flow call:
+    /// its id, the call, and its context (a `Box` of this definition's).
+    pub(crate) first_state: FirstState,
+    /// How a finished instance ended, from its state and journal: a
+    /// `Box<Outcome<F>>`.
+    pub(crate) outcome: OutcomeOf,
+    /// The child a stored instance waits for at a sub-flow call, if it does.
+    pub(crate) awaited_child: fn(&[u8]) -> Result<Option<InstanceId>, serde_json::Error>,
 }
 
 impl Registered {
@@ -91,6 +111,43 @@ impl Registered {
                     status: super::driver::status_of(&machine),
                     wake_at: machine.wake_at(),
                     wait: super::driver::open_wait(&machine.at),
+                })
+            },
+            first_state: |id, parent, context| {
+                let context = context.downcast::<F::Context>().map_err(|_| {
+                    format!(
+                        "the sub-flow call's context is not the context of `{}`, the definition \
+                         of `{}` registered under its graph hash",
+                        std::any::type_name::<F>(),
+                        F::GRAPH.name()
+                    )
+                })?;
+                let mut state = InstanceState::<F>::with_id(id, *context);
+                state.parent = Some(parent);
+                serde_json::to_vec(&state).map_err(|error| {
+                    format!("the sub-flow instance's first state does not encode: {error}")
+                })
+            },
+            outcome: |state, journal| {
+                let state: InstanceState<F> = serde_json::from_slice(state).map_err(|error| {
+                    format!("the sub-flow instance's state does not decode: {error}")
+                })?;
+                if !state.position.is_finished() {
+                    return Err(format!(
+                        "the sub-flow instance {} has not finished",
+                        state.id
+                    ));
+                }
+                let journal = Journal::decode(journal).map_err(|error| {
+                    format!("the sub-flow instance's journal does not decode: {error}")
+                })?;
+                Ok(Box::new(state.into_outcome(journal)))
+            },
+            awaited_child: |state| {
+                let state: InstanceState<F> = serde_json::from_slice(state)?;
+                Ok(match state.position {
+                    crate::exec::Position::SubFlow { child, .. } => Some(child),
+                    _ => None,
                 })
             },
         }

@@ -186,6 +186,32 @@ impl Flows {
         }
     }
 
+    /// Every definition that runs instances: current and old ones.
+    pub(crate) fn running(&self) -> impl Iterator<Item = &Registered> {
+        let mut all: Vec<&Registered> = self
+            .by_name
+            .values()
+            .flat_map(|versions| versions.by_hash.values())
+            .filter_map(|version| match version {
+                Version::Runs(def) => Some(def),
+                Version::Migrates(_) => None,
+            })
+            .collect();
+        // In a stable order, so a panic names the same problem every time.
+        all.sort_by_key(|def| (def.graph.name(), def.hash()));
+        all.into_iter()
+    }
+
+    /// The definition that reads instances of `name` stored under `hash`:
+    /// the one that runs them, or the source of the migration that moves
+    /// them on.
+    pub(crate) fn reading(&self, name: &str, hash: u64) -> Option<Registered> {
+        match self.by_name.get(name)?.by_hash.get(&hash)? {
+            Version::Runs(def) => Some(*def),
+            Version::Migrates(migration) => Some(migration.old),
+        }
+    }
+
     /// The definitions of the flow `name`, if it has any.
     pub(crate) fn get(&self, name: &str) -> Option<&Versions> {
         self.by_name.get(name)

@@ -20,15 +20,21 @@ pub(super) enum Ran<F: Flow> {
     Transition(Transition<F>),
     /// The attempt failed and the next one is due at this time.
     RetryAt(SystemTime),
+    /// On an engine, a sub-flow call's attempt started this child: the
+    /// instance waits for it.
+    SubFlow(InstanceId),
 }
 
 /// Runs attempt `attempt` of `node`. A node that is not a task runs once,
 /// a panic in it (a condition's, say) caught as a failure of the instance.
+/// `resumed`: the attempt started before (a sub-flow call that takes its
+/// child's end), so it is not recorded again.
 pub(super) async fn run_node<F: Flow>(
     machine: &mut Machine<F>,
     node: F::Node,
     iteration: u32,
     attempt: u32,
+    resumed: bool,
 ) -> Ran<F> {
     let is_task = F::GRAPH
         .nodes()
@@ -47,15 +53,21 @@ pub(super) async fn run_node<F: Flow>(
         return Ran::Transition(ran.unwrap_or_else(Transition::Fail));
     }
     let policy = F::GRAPH.nodes()[node.index()].policy();
-    machine.scope.record(Event::Attempt { node, attempt });
+    if !resumed {
+        machine.scope.record(Event::Attempt { node, attempt });
+    }
     let step = machine.scope.step_info(node, iteration, attempt);
     let span = tracing::info_span!("attempt", node = node.name(), iteration, attempt);
+    let call = machine.scope.running_call(node, iteration, attempt);
     let result = guarded(
         F::step(node, &mut machine.context, &step, &machine.scope),
         policy,
     )
     .instrument(span)
     .await;
+    if call && let Some(child) = machine.scope.called() {
+        return Ran::SubFlow(child);
+    }
     let error = match result {
         Ok(Transition::Fail(error)) | Err(error) => error,
         Ok(moved_on) => {

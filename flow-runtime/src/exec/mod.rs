@@ -7,6 +7,7 @@
 //! every transition and drops the machine where it parks.
 
 mod attempt;
+mod child;
 mod compensate;
 mod hooks;
 mod memory;
@@ -15,6 +16,7 @@ mod scope;
 mod sub_flow;
 
 pub(crate) use attempt::panic_message;
+pub(crate) use child::{ChildEnd, Host};
 pub(crate) use hooks::Hooks;
 pub use memory::{run, start};
 pub(crate) use memory::{run_with, start_with};
@@ -98,7 +100,7 @@ impl<F: Flow> Machine<F> {
             Position::Enter(node) => {
                 let node = *node;
                 let iteration = self.scope.enter(node);
-                self.run_node(node, iteration, 1).await
+                self.run_node(node, iteration, 1, false).await
             }
             Position::Retry {
                 node,
@@ -110,7 +112,20 @@ impl<F: Flow> Machine<F> {
                     return Advanced::Parked;
                 }
                 let (node, iteration, attempt) = (*node, *iteration, *attempt);
-                self.run_node(node, iteration, attempt).await
+                self.run_node(node, iteration, attempt, false).await
+            }
+            Position::SubFlow {
+                node,
+                iteration,
+                attempt,
+                ..
+            } => {
+                // The call runs again once its child's end is here.
+                if self.scope.lock().sub_flow.ended.is_none() {
+                    return Advanced::Parked;
+                }
+                let (node, iteration, attempt) = (*node, *iteration, *attempt);
+                self.run_node(node, iteration, attempt, true).await
             }
             Position::Compensating { .. } => self.compensate_next().await,
             Position::Waiting { .. } | Position::Sleeping { .. } => Advanced::Parked,
@@ -125,6 +140,7 @@ impl<F: Flow> Machine<F> {
             Position::Retry { due, .. } => Some(*due),
             Position::Sleeping { until, .. } => Some(*until),
             Position::Waiting { deadline, .. } => deadline.as_ref().map(|(at, _)| *at),
+            Position::SubFlow { deadline, .. } => *deadline,
             _ => None,
         }
     }
@@ -152,6 +168,7 @@ impl<F: Flow> Machine<F> {
                 true
             }
             Position::Retry { due, .. } => *due <= now,
+            Position::SubFlow { .. } => self.call_timed_out(),
             _ => false,
         }
     }
@@ -191,6 +208,7 @@ impl<F: Flow> Machine<F> {
         }
         let node = self.at.node().unwrap_or(F::START);
         tracing::info!(node = node.name(), %reason, "instance cancelled");
+        self.abandon_child(&reason, compensate);
         self.scope.record(Event::Cancelled {
             reason: reason.clone(),
             compensate,
@@ -206,10 +224,17 @@ impl<F: Flow> Machine<F> {
     }
 
     /// Runs attempt `attempt` of visit `iteration` of `node` (for a node
-    /// that is not a task: its only run).
-    async fn run_node(&mut self, node: F::Node, iteration: u32, attempt: u32) -> Advanced {
+    /// that is not a task: its only run); `resumed` for a sub-flow call's
+    /// attempt that takes its child's end.
+    async fn run_node(
+        &mut self,
+        node: F::Node,
+        iteration: u32,
+        attempt: u32,
+        resumed: bool,
+    ) -> Advanced {
         let span = tracing::info_span!("step", node = node.name(), iteration);
-        let ran = attempt::run_node(self, node, iteration, attempt)
+        let ran = attempt::run_node(self, node, iteration, attempt, resumed)
             .instrument(span)
             .await;
         let transition = match ran {
@@ -222,6 +247,9 @@ impl<F: Flow> Machine<F> {
                     due,
                 };
                 return Advanced::Parked;
+            }
+            attempt::Ran::SubFlow(child) => {
+                return self.park_at_call(node, iteration, attempt, child);
             }
         };
         match transition {

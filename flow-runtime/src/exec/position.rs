@@ -1,5 +1,6 @@
 //! Where an instance is between two transitions.
 
+use crate::id::InstanceId;
 use crate::outcome::Cause;
 use serde::{Deserialize, Serialize};
 use std::time::SystemTime;
@@ -49,6 +50,24 @@ pub enum Position<N, E> {
         /// Where it leads.
         next: N,
     },
+    /// On an engine: parked at the sub-flow call `node` until `child`, the
+    /// instance the call started, finishes. (In memory a child runs inline,
+    /// inside its parent's transition.)
+    SubFlow {
+        /// The sub-flow call.
+        node: N,
+        /// Which visit of the call.
+        iteration: u32,
+        /// Which attempt of the call (a retry starts a new child).
+        attempt: u32,
+        /// The child instance.
+        child: InstanceId,
+        /// Since when.
+        since: SystemTime,
+        /// When the call's `timeout` cancels the child and fails the
+        /// attempt, if it has one.
+        deadline: Option<SystemTime>,
+    },
     /// Undoing completed tasks, newest first, because of `cause`; `at` is
     /// where the instance stopped.
     Compensating {
@@ -88,7 +107,8 @@ impl<N: Copy, E> Position<N, E> {
             Position::Enter(node)
             | Position::Retry { node, .. }
             | Position::Waiting { node, .. }
-            | Position::Sleeping { node, .. } => Some(*node),
+            | Position::Sleeping { node, .. }
+            | Position::SubFlow { node, .. } => Some(*node),
             Position::Compensating { at, .. } | Position::Stopped { at, .. } => Some(*at),
             Position::Completed { .. } => None,
         }

@@ -33,7 +33,7 @@ use tracing::Instrument;
 pub struct Scope<F: Flow> {
     instance: InstanceId,
     records: Mutex<Records<F>>,
-    hooks: Hooks<F>,
+    pub(super) hooks: Hooks<F>,
 }
 
 /// What one instance has done so far.
@@ -49,6 +49,10 @@ pub(crate) struct Records<F: Flow> {
     pub(crate) visits: Vec<u32>,
     /// The task inside a branch whose failure is failing the instance.
     failed_in_branch: Option<F::Node>,
+    /// The call that started the instance, if it runs as a sub-flow.
+    pub(crate) parent: Option<crate::state::ParentCall>,
+    /// On an engine: what its sub-flow calls exchange with the driver.
+    pub(crate) sub_flow: super::child::Calls,
 }
 
 /// A boxed branch of a split, as the generated code hands it to the runtime.
@@ -64,6 +68,8 @@ impl<F: Flow> Records<F> {
             completed: Vec::new(),
             visits: vec![0; nodes],
             failed_in_branch: None,
+            parent: None,
+            sub_flow: super::child::Calls::default(),
         }
     }
 }
@@ -152,11 +158,19 @@ impl<F: Flow> Scope<F> {
     }
 
     /// Runs flow `S` as a step: see [`SubFlowFailed`](crate::SubFlowFailed).
+    /// On an engine, outside parallel branches, the child is an instance of
+    /// its own that the parent waits for (see `child::durable`).
     #[doc(hidden)]
     pub async fn sub_flow<S: Flow>(
         &self,
         context: S::Context,
     ) -> Result<crate::outcome::Completed<S>, StepError> {
+        if let Some(host) = &self.hooks.sub_flows {
+            let call = self.lock().sub_flow.running.take();
+            if let Some(call) = call {
+                return super::child::durable::<F, S>(self, host.as_ref(), call, context);
+            }
+        }
         let hooks = Hooks::observed_by(self.hooks.observers.clone());
         super::sub_flow::<S>(context, hooks).await
     }

@@ -1,4 +1,7 @@
-//! Running another flow as one step of a flow: `flow NAME = Other(context)`.
+//! Running another flow from a flow: `flow NAME = Other(context)`.
+//!
+//! In memory the child runs inline, inside the call's transition. On an
+//! engine it is an instance of its own: see [`child`](super::child).
 
 use super::memory::drive;
 use super::{Hooks, Machine};
@@ -22,14 +25,24 @@ pub(crate) async fn sub_flow<S: Flow>(
     // Boxed: a flow may call itself, and a future cannot contain itself.
     let machine = Machine::new(instance, context, hooks);
     let outcome = Box::pin(drive::<S>(machine, None).instrument(span)).await;
-    let (node, error) = match outcome {
+    ended(outcome)
+}
+
+/// The call's result for a child that ended so: its completion, or a
+/// [`SubFlowFailed`] (permanent if the child's error was).
+pub(super) fn ended<S: Flow>(outcome: Outcome<S>) -> Result<Completed<S>, StepError> {
+    let (instance, node, error) = match outcome {
         Outcome::Completed(completed) => return Ok(completed),
-        Outcome::Failed(failed) => (failed.node, failed.error),
+        Outcome::Failed(failed) => (failed.instance, failed.node, failed.error),
         Outcome::CompensationFailed(failed) => match failed.cause {
-            Cause::StepFailed { node, error } => (node, error),
-            Cause::Cancelled { reason } => (S::START, StepError::new(reason)),
+            Cause::StepFailed { node, error } => (failed.instance, node, error),
+            Cause::Cancelled { reason } => (failed.instance, S::START, StepError::new(reason)),
         },
-        Outcome::Cancelled(cancelled) => (cancelled.node, StepError::new(cancelled.reason)),
+        Outcome::Cancelled(cancelled) => (
+            cancelled.instance,
+            cancelled.node,
+            StepError::new(cancelled.reason),
+        ),
     };
     let failure = SubFlowFailed {
         flow: S::GRAPH.name(),

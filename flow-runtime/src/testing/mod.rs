@@ -273,10 +273,8 @@ impl<F: Flow> FlowTest<F> {
         let began = tokio::time::Instant::now();
         let signals = std::mem::take(&mut self.signals);
         let script = Arc::new(std::mem::replace(&mut self.script, Script::new()));
-        let hooks = Hooks {
-            observers: self.observers,
-            script: Some(script.clone()),
-        };
+        let mut hooks = Hooks::observed_by(self.observers);
+        hooks.script = Some(script.clone());
         let outcome = if signals.is_empty() {
             run_with::<F>(context, hooks).await
         } else {
@@ -311,10 +309,9 @@ impl<F: Flow> FlowTest<F> {
     }
 
     fn hooks(self) -> Hooks<F> {
-        Hooks {
-            observers: self.observers,
-            script: Some(Arc::new(self.script)),
-        }
+        let mut hooks = Hooks::observed_by(self.observers);
+        hooks.script = Some(Arc::new(self.script));
+        hooks
     }
 
     fn rule(self, node: F::Node, attempt: Option<u32>, action: Action) -> Self {

@@ -1,16 +1,21 @@
 //! Crash testing: run an instance on the memory store, stop it at every
 //! transition in turn as a crash would (everything not committed is lost),
 //! resume it on a new engine, and check it ends the same way with no step
-//! completion recorded twice.
+//! completion recorded twice, and no sub-flow instance started twice.
 
-use crate::engine::{Durable, Engine, EngineError};
-use crate::flow::{Flow, NodeId};
+use crate::engine::{Durable, Engine, EngineBuilder, EngineError};
+use crate::flow::Flow;
+use crate::graph::Graph;
 use crate::id::InstanceId;
-use crate::journal::Event;
 use crate::outcome::Outcome;
-use crate::store::{MemoryStore, Status, Store};
+use crate::signal::{Signal, SignalError};
+use crate::store::{Filter, MemoryStore, Status, Store};
+use futures::future::LocalBoxFuture;
 use std::fmt::Write;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+use summary::{Summary, Tree, summary_of};
+
+mod summary;
 
 /// Crashes an instance of `F` after every commit in turn and checks that
 /// each resumed run ends as the uninterrupted run did.
@@ -51,10 +56,26 @@ use std::time::Duration;
 pub struct CrashTest<F: Flow> {
     context: Box<dyn Fn() -> F::Context>,
     signals: SignalFor<F>,
+    sub_flows: Vec<SubFlow>,
 }
 
 /// The signal a crash test sends to the wait it names.
 type SignalFor<F> = Box<dyn Fn(&str) -> <F as Flow>::Signal>;
+
+/// The payload a crash test sends, as JSON, to the wait of a sub-flow
+/// instance it names.
+type JsonSignalFor = Box<dyn Fn(&str) -> Result<serde_json::Value, SignalError>>;
+
+/// A flow the instance runs as a sub-flow: registered on every engine of
+/// the test, signalled where its instances wait, and checked as the
+/// instance is.
+struct SubFlow {
+    graph: &'static Graph,
+    register: fn(EngineBuilder) -> EngineBuilder,
+    /// The payload for the wait it names, as JSON.
+    signal: Option<JsonSignalFor>,
+    summary: for<'a> fn(&'a Engine, InstanceId) -> LocalBoxFuture<'a, Result<Summary, EngineError>>,
+}
 
 /// What a [`CrashTest`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +93,71 @@ impl<F: Durable> CrashTest<F> {
             signals: Box::new(|wait| {
                 panic!("the instance waits at `{wait}`: give `CrashTest::signals` a signal for it")
             }),
+            sub_flows: Vec::new(),
         }
+    }
+
+    /// Registers `S`, a flow that the instance (or one of its sub-flows)
+    /// calls as a sub-flow, on every engine of the test. Its instances are
+    /// checked as the instance is: each run must end with as many of them,
+    /// ending the same ways with the same completions (so a crash started
+    /// no second child).
+    pub fn sub_flow<S: Durable>(mut self) -> Self {
+        self.sub_flows.push(SubFlow {
+            graph: S::GRAPH,
+            register: |builder| builder.register::<S>(),
+            signal: None,
+            summary: summary_of::<S>,
+        });
+        self
+    }
+
+    /// As [`sub_flow`](Self::sub_flow), with the signal to send when an
+    /// instance of `S` waits at the wait named by the argument.
+    ///
+    /// ```
+    /// use flow_runtime::prelude::*;
+    /// use flow_runtime::testing::CrashTest;
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize, Default, Clone)]
+    /// pub struct Review { pub approved: Option<bool> }
+    /// #[derive(serde::Serialize, serde::Deserialize, Default)]
+    /// pub struct Loan { pub review: Option<Review> }
+    ///
+    /// flow! {
+    ///     pub flow Underwrite(review: Review) {
+    ///         start -> decide;
+    ///         wait decide: bool => review.approved -> done;
+    ///         end done;
+    ///     }
+    /// }
+    /// flow! {
+    ///     pub flow Lend(loan: Loan) {
+    ///         start -> review;
+    ///         flow review = Underwrite(Review::default()) => loan.review -> done;
+    ///         end done;
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let report = CrashTest::<Lend>::new(Loan::default)
+    ///     .sub_flow_signals::<Underwrite>(|_wait| UnderwriteSignal::Decide(true))
+    ///     .run()
+    ///     .await;
+    /// report.assert_ok();
+    /// # }
+    /// ```
+    pub fn sub_flow_signals<S: Durable>(
+        mut self,
+        signal: impl Fn(&str) -> S::Signal + 'static,
+    ) -> Self {
+        self.sub_flows.push(SubFlow {
+            graph: S::GRAPH,
+            register: |builder| builder.register::<S>(),
+            signal: Some(Box::new(move |wait| signal(wait).to_json())),
+            summary: summary_of::<S>,
+        });
+        self
     }
 
     /// The signal to send when the instance waits at the wait named by the
@@ -96,9 +181,12 @@ impl<F: Durable> CrashTest<F> {
             Ok(outcome) => outcome,
             Err(error) => return CrashReport::failed(format!("the uninterrupted run: {error}")),
         };
+        let expected = match self.tree(&engine, &store, id, &reference).await {
+            Ok(tree) => tree,
+            Err(error) => return CrashReport::failed(format!("the uninterrupted run: {error}")),
+        };
         let commits = engine.commits();
         engine.shutdown().await;
-        let expected = Summary::of(&reference);
         let mut problems = Vec::new();
         for crash_after in 0..commits {
             if let Err(problem) = self.crash_once(crash_after, &expected).await {
@@ -113,16 +201,19 @@ impl<F: Durable> CrashTest<F> {
     }
 
     fn engine(&self, store: &MemoryStore, crash_after: Option<usize>) -> Engine {
-        let builder = Engine::builder(store.clone())
+        let mut builder = Engine::builder(store.clone())
             .register::<F>()
             .lease(Duration::from_secs(5));
+        for sub_flow in &self.sub_flows {
+            builder = (sub_flow.register)(builder);
+        }
         match crash_after {
             Some(after) => builder.crash_after(after).start(),
             None => builder.start(),
         }
     }
 
-    async fn crash_once(&self, crash_after: usize, expected: &Summary) -> Result<(), String> {
+    async fn crash_once(&self, crash_after: usize, expected: &Tree) -> Result<(), String> {
         let store = MemoryStore::new();
         let doomed = self.engine(&store, Some(crash_after));
         let id = doomed
@@ -148,8 +239,9 @@ impl<F: Durable> CrashTest<F> {
             .finish(&resumed, &store, id)
             .await
             .map_err(|e| e.to_string())?;
+        let actual = self.tree(&resumed, &store, id, &outcome).await;
         resumed.shutdown().await;
-        let actual = Summary::of(&outcome);
+        let actual = actual.map_err(|e| e.to_string())?;
         if &actual == expected {
             Ok(())
         } else {
@@ -161,25 +253,43 @@ impl<F: Durable> CrashTest<F> {
         }
     }
 
-    /// Moves the instance on from outside: sends it its signal if it
-    /// waits, else lets time pass until it wants to wake.
+    /// Moves the instance on from outside: sends each instance of the test
+    /// (the instance and its sub-flows' instances) that waits at a `wait`
+    /// its signal, else lets time pass until one wants to wake.
     async fn nudge(&self, engine: &Engine, store: &MemoryStore, id: InstanceId) {
-        let stored = match store.load(id).await {
-            Ok(Some(stored)) => stored,
-            _ => return,
-        };
-        if stored.status == Status::Waiting
-            && let Some(wait) = &stored.wait
-        {
-            let _ = engine.signal(id, (self.signals)(&wait.wait)).await;
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let Ok(all) = store.list(Filter::default()).await else {
             return;
+        };
+        let mut signalled = false;
+        let mut wake: Option<SystemTime> = None;
+        for row in all.iter().filter(|row| !row.status.is_finished()) {
+            if let Some(open) = row.wait.as_ref().filter(|_| row.status == Status::Waiting) {
+                let wait = open.wait.as_str();
+                if row.id == id && F::GRAPH.is_wait(wait) {
+                    let _ = engine.signal(id, (self.signals)(wait)).await;
+                    signalled = true;
+                } else if let Some(signal) = self
+                    .sub_flows
+                    .iter()
+                    .find(|sub| sub.graph.name() == row.flow && sub.graph.is_wait(wait))
+                    .and_then(|sub| sub.signal.as_ref())
+                    && let Ok(json) = signal(wait)
+                {
+                    let _ = engine.signal_json(row.id, wait, json).await;
+                    signalled = true;
+                }
+            }
+            if let Ok(Some(stored)) = store.load(row.id).await
+                && let Some(at) = stored.wake_at
+            {
+                wake = Some(wake.map_or(at, |earliest| earliest.min(at)));
+            }
         }
-        let pause = stored
-            .wake_at
-            .map_or(Duration::ZERO, crate::clock::until)
-            .max(Duration::from_millis(10));
-        tokio::time::sleep(pause).await;
+        let pause = match (signalled, wake) {
+            (false, Some(at)) => crate::clock::until(at),
+            _ => Duration::ZERO,
+        };
+        tokio::time::sleep(pause.max(Duration::from_millis(10))).await;
     }
 
     async fn finish(
@@ -195,50 +305,6 @@ impl<F: Durable> CrashTest<F> {
             }
             self.nudge(engine, store, id).await;
         }
-    }
-}
-
-/// What must be the same however often the instance crashed.
-#[derive(Debug, PartialEq, Eq)]
-struct Summary {
-    outcome: String,
-    path: String,
-    completions: Vec<String>,
-}
-
-impl Summary {
-    fn of<F: Flow>(outcome: &Outcome<F>) -> Self {
-        let completions = outcome
-            .journal()
-            .events()
-            .filter_map(|event| match event {
-                Event::Succeeded { node, .. } => Some(node.name().to_owned()),
-                Event::Compensated { node, iteration } => {
-                    Some(format!("undo {}#{iteration}", node.name()))
-                }
-                _ => None,
-            })
-            .collect();
-        let kind = match outcome {
-            Outcome::Completed(done) => format!("completed at {:?}", done.end),
-            Outcome::Failed(failed) => format!("failed at {}", failed.node.name()),
-            Outcome::Cancelled(cancelled) => format!("cancelled at {}", cancelled.node.name()),
-            Outcome::CompensationFailed(_) => "compensation failed".to_owned(),
-        };
-        Summary {
-            outcome: kind,
-            path: outcome.path().to_string(),
-            completions,
-        }
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "{} via {}; completions [{}]",
-            self.outcome,
-            self.path,
-            self.completions.join(", ")
-        )
     }
 }
 
