@@ -47,7 +47,7 @@ fn transition(n: usize, version: u64) -> Commit {
         status: Status::Runnable,
         state: vec![b's'; 1024],
         wake_at: None,
-        wait: None,
+        waits: Vec::new(),
         events: (0..3).map(|event| vec![b'0' + event; 100]).collect(),
         consumed: None,
     }

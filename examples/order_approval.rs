@@ -227,13 +227,17 @@ async fn approve(engine: &Engine) -> Result<(), EngineError> {
 
 async fn list(engine: &Engine) -> Result<(), EngineError> {
     for summary in engine.list(Filter::default()).await? {
-        let at = summary.wait.map(|wait| format!(" at `{}`", wait.wait));
+        let at: String = summary
+            .waits
+            .iter()
+            .map(|wait| format!(" at `{}`", wait.wait))
+            .collect();
         println!(
             "{}  {:<8} {}{}",
             summary.id,
             summary.key.as_deref().unwrap_or("-"),
             summary.status,
-            at.unwrap_or_default()
+            at
         );
     }
     Ok(())

@@ -67,6 +67,7 @@ conformance!(
     a_broken_instance_takes_signals_but_stays_broken,
     a_commit_stores_the_instance_under_its_hash,
     list_filters_by_flow_and_status_in_creation_order,
+    an_instance_parked_at_several_waits_wakes_for_any_of_them,
 );
 
 // ---- helpers ----
@@ -105,7 +106,7 @@ fn commit(id: InstanceId, version: u64, status: Status) -> Commit {
         status,
         state: format!("state at {}", version + 1).into_bytes(),
         wake_at: None,
-        wait: None,
+        waits: Vec::new(),
         events: Vec::new(),
         consumed: None,
     }
@@ -123,7 +124,7 @@ fn open_wait(name: &str) -> OpenWait {
 /// A commit that parks `id` at the wait `name`.
 fn park(id: InstanceId, version: u64, name: &str) -> Commit {
     Commit {
-        wait: Some(open_wait(name)),
+        waits: vec![open_wait(name)],
         ..commit(id, version, Status::Waiting)
     }
 }
@@ -195,7 +196,7 @@ async fn create_stores_a_runnable_instance(store: impl Store) {
     assert_eq!(stored.version, 0);
     assert_eq!(stored.state, b"state 1");
     assert_eq!(stored.wake_at, None);
-    assert_eq!(stored.wait, None);
+    assert!(stored.waits.is_empty());
     assert_eq!(stored.cancel, None);
     assert_eq!(stored.broken, None);
     let journal = store.journal(a).await.unwrap();
@@ -293,7 +294,7 @@ async fn commit_sets_the_row_and_bumps_the_version(store: impl Store) {
     assert_eq!(stored.status, Status::Waiting);
     assert_eq!(stored.state, b"state at 1");
     assert_eq!(stored.wake_at, Some(at(10)));
-    assert_eq!(stored.wait, Some(open_wait("approve")));
+    assert_eq!(stored.waits, [open_wait("approve")]);
     // What create set stays.
     assert_eq!(stored.flow, "order");
     assert_eq!(stored.hash, 0xfedc_ba98_7654_3210);
@@ -304,7 +305,7 @@ async fn commit_sets_the_row_and_bumps_the_version(store: impl Store) {
     assert_eq!(stored.version, 2);
     assert_eq!(stored.status, Status::Sleeping);
     assert_eq!(stored.wake_at, None);
-    assert_eq!(stored.wait, None);
+    assert!(stored.waits.is_empty());
     // An empty batch is a commit of nothing.
     store.commit(Vec::new()).await.unwrap();
     assert_eq!(load(&store, a).await.version, 2);
@@ -445,7 +446,7 @@ async fn parking_at_a_wait_whose_signal_is_stored_leaves_it_runnable(store: impl
     let stored = load(&store, a).await;
     assert_eq!(stored.status, Status::Runnable);
     assert_eq!(stored.version, 1);
-    assert_eq!(stored.wait, Some(open_wait("approve")));
+    assert_eq!(stored.waits, [open_wait("approve")]);
     // A signal for another wait does not count.
     store.commit(vec![park(b, 0, "review")]).await.unwrap();
     assert_eq!(status(&store, b).await, Status::Waiting);
@@ -868,7 +869,7 @@ async fn mark_broken_keeps_the_state_and_drops_the_claim(store: impl Store) {
     assert_eq!(stored.version, 1);
     assert_eq!(stored.state, b"state at 1");
     assert_eq!(stored.wake_at, Some(at(5)));
-    assert_eq!(stored.wait, Some(open_wait("approve")));
+    assert_eq!(stored.waits, [open_wait("approve")]);
     assert_eq!(store.journal(a).await.unwrap(), journal);
     assert_eq!(
         claimed(&store, at(6), 10).await,
@@ -948,8 +949,8 @@ async fn list_filters_by_flow_and_status_in_creation_order(store: impl Store) {
     assert_eq!(waiting.flow, "order");
     assert_eq!(waiting.status, Status::Waiting);
     assert_eq!(waiting.key.as_deref(), Some("k"));
-    assert_eq!(waiting.wait, Some(open_wait("approve")));
-    assert_eq!(all[0].wait, None);
+    assert_eq!(waiting.waits, [open_wait("approve")]);
+    assert!(all[0].waits.is_empty());
     assert_eq!(all[0].key, None);
 
     let orders = Filter {
@@ -973,4 +974,60 @@ async fn list_filters_by_flow_and_status_in_creation_order(store: impl Store) {
         status: None,
     };
     assert!(store.list(none).await.unwrap().is_empty());
+}
+
+// ---- several waits at once (a parallel region) ----
+
+async fn an_instance_parked_at_several_waits_wakes_for_any_of_them(store: impl Store) {
+    let a = create(&store, 1).await;
+    let both = vec![open_wait("finance"), open_wait("legal")];
+    let park_both = |version| Commit {
+        waits: both.clone(),
+        ..commit(a, version, Status::Waiting)
+    };
+    store.commit(vec![park_both(0)]).await.unwrap();
+    let stored = load(&store, a).await;
+    assert_eq!(stored.status, Status::Waiting);
+    assert_eq!(stored.waits, both, "in the commit's order");
+    let listed = store.list(Filter::default()).await.unwrap();
+    assert_eq!(listed[0].waits, both);
+
+    // A signal for neither wait changes nothing; one for either wakes it.
+    store.signal(a, signal("review", "no")).await.unwrap();
+    assert_eq!(status(&store, a).await, Status::Waiting);
+    store.signal(a, signal("legal", "yes")).await.unwrap();
+    assert_eq!(status(&store, a).await, Status::Runnable);
+    let claimed = store
+        .claim(at(1), 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].waits, both);
+
+    // Parked at both again with the legal signal still stored: runnable.
+    store.commit(vec![park_both(1)]).await.unwrap();
+    assert_eq!(status(&store, a).await, Status::Runnable);
+    // The legal signal consumed, parked at the other wait only.
+    let legal = store.signals(a).await.unwrap();
+    let legal = legal.iter().find(|signal| signal.wait == "legal").unwrap();
+    let finance_only = Commit {
+        waits: vec![open_wait("finance")],
+        consumed: Some(legal.seq),
+        ..commit(a, 2, Status::Waiting)
+    };
+    store.commit(vec![finance_only]).await.unwrap();
+    let stored = load(&store, a).await;
+    assert_eq!(stored.status, Status::Waiting);
+    assert_eq!(stored.waits, [open_wait("finance")]);
+    // Moving on clears them.
+    store
+        .commit(vec![commit(a, 3, Status::Runnable)])
+        .await
+        .unwrap();
+    assert!(load(&store, a).await.waits.is_empty());
+    assert!(
+        store.list(Filter::default()).await.unwrap()[0]
+            .waits
+            .is_empty()
+    );
 }

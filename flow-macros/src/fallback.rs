@@ -133,7 +133,7 @@ fn bind(def: &FlowDef, mutable: bool) -> TokenStream {
 /// and compensation.
 fn task_check(def: &FlowDef, task: &TaskStmt) -> TokenStream {
     let bind = bind(def, true);
-    let call = crate::expand::step::awaited_call(
+    let call = crate::expand::call::awaited_call(
         &task.call,
         task.sub_flow.as_ref(),
         task.value_type.as_ref(),
@@ -171,7 +171,7 @@ fn task_check(def: &FlowDef, task: &TaskStmt) -> TokenStream {
         quote_spanned!(place.span()=> <_ as ::flow_runtime::StoreError>::__store_error(&mut #place, #error);)
     });
     let compensate = task.clauses.compensate.as_ref().map(|compensate| {
-        let call = crate::expand::step::awaited_call(&compensate.call, None, None, None);
+        let call = crate::expand::call::awaited_call(&compensate.call, None, None, None);
         quote!({ #bind let _ = #call; })
     });
     quote! {

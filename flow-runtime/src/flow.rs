@@ -48,7 +48,10 @@ pub trait Flow: Sized + Send + Sync + 'static {
     /// For a task this calls the step once (the runtime owns retries and
     /// timeouts); for a gateway it evaluates the conditions; for `start` and
     /// an `end` it only moves on. For an `and` or `or` split it runs the
-    /// branches concurrently, through `scope`, up to their join.
+    /// branches concurrently, through `scope`, up to their join; on an
+    /// engine, a region whose branches all wait or sleep parks there, and
+    /// its split's `step` is run again to replay it (see
+    /// [`Position::Region`](crate::Position::Region)).
     fn step<'a>(
         node: Self::Node,
         context: &'a mut Self::Context,
@@ -223,8 +226,8 @@ impl<N> Wait<N> {
         self.assignee.as_deref() == Some(user) || self.groups.iter().any(|g| groups.contains(g))
     }
 
-    // For the engine, which parks instances at waits (not on this branch yet).
-    #[allow(dead_code)]
+    /// Who may complete the wait, and its timeout: what the runtime keeps
+    /// of a wait it parks at.
     pub(crate) fn into_parts(self) -> (Option<String>, Vec<String>, Option<(Duration, N)>) {
         (self.assignee, self.groups, self.timeout)
     }

@@ -85,6 +85,7 @@ mod graph;
 mod history;
 mod id;
 mod instance;
+mod intercept;
 mod journal;
 mod migrate;
 mod observe;
@@ -101,7 +102,7 @@ pub mod testing;
 #[doc(hidden)]
 pub use engine::CommitPoint;
 pub use engine::{Durable, Engine, EngineBuilder, EngineError, Started, User, UserTask};
-pub use exec::{Position, Scope, SubFlowFailed, run, start};
+pub use exec::{Position, Region, Scope, SubFlowFailed, run, start};
 pub use flow::{EndId, Flow, NodeId, Transition, Wait, Wake};
 pub use graph::{EdgeInfo, EdgeLabel, Graph, NodeInfo, NodeKind};
 pub use history::{Path, Visit};
@@ -159,7 +160,11 @@ pub mod __private {
         place.store_error(error);
     }
 
-    pub use crate::exec::{BranchFuture, Settled, TaskRun};
+    pub use crate::exec::{BranchFuture, Settled, TaskRun, Waited};
+    pub use crate::intercept::{
+        Codec, DurableMemo, InMemoryMemo, Intercepted, MemoCodec, SubFlowCodec, UnserializableMemo,
+        memo_codec,
+    };
     pub use crate::signal::{
         CheckDeserializable, CheckNeither, CheckPayload, CheckSerializable, EncodeFallback,
         EncodePayload, PayloadCheck, PayloadCodec, StorePayload, payload_from_json,

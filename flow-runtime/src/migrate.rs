@@ -46,6 +46,16 @@ pub enum MigrationError {
         /// Its kind in the new one.
         new: NodeKind,
     },
+    /// The instance is parked inside a parallel region: its region keeps
+    /// the context as it was at the split and what each branch did, in the
+    /// old definition's terms. Migrate it once it has left the region.
+    #[error(
+        "the instance is inside the parallel region of split `{split}`; migrate it once it has passed the region's join"
+    )]
+    InsideRegion {
+        /// The split, by its name in the old definition.
+        split: &'static str,
+    },
     /// The migration function refused the state, for its own reason.
     #[error("{0}")]
     Refused(String),
@@ -77,7 +87,8 @@ impl<F: Flow> InstanceState<F> {
     /// (its journal names those nodes, and is read with `G` from now on);
     /// [`MigrationError::KindChanged`] if it is parked at a `wait`, a
     /// `timer` or a task's retry and `G`'s node of that name is of another
-    /// kind.
+    /// kind; [`MigrationError::InsideRegion`] if it is parked inside a
+    /// parallel region.
     ///
     /// ```
     /// use flow_runtime::prelude::*;
@@ -281,6 +292,11 @@ fn position<F: Flow, G: Flow>(
             since,
             deadline,
         },
+        Position::Region(region) => {
+            return Err(MigrationError::InsideRegion {
+                split: region.split().name(),
+            });
+        }
         Position::Compensating { at, cause } => Position::Compensating {
             at: here(at)?,
             cause: cause_in::<F, G>(cause)?,

@@ -36,7 +36,6 @@ pub fn check(model: &Model, errors: &mut Errors) {
     waits::durations_are_positive(model, errors);
     waits::clauses_fit_the_node(model, errors);
     waits::at_most_one_user(model, errors);
-    waits::not_in_a_branch(model, errors);
     reachability::reachable_from_start(model, errors);
     termination::every_node_reaches_an_end(model, errors);
     soundness::regions_are_sound(model, errors);

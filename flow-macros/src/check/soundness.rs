@@ -124,7 +124,8 @@ impl Use {
 }
 
 /// The places of the context that `node` uses inside its branch: a task's
-/// call, places and match guards, an `xor`'s or nested `or`'s conditions.
+/// call, places and match guards, an `xor`'s or nested `or`'s conditions,
+/// a wait's `=> place` and who may complete it, a timer's deadline.
 fn uses(model: &Model, node: usize) -> Vec<Use> {
     let context = &model.def.context_name;
     let mut uses = Vec::new();
@@ -170,6 +171,27 @@ fn uses(model: &Model, node: usize) -> Vec<Use> {
                 if let crate::parse::Condition::When(condition) = &branch.condition {
                     scan(condition.to_token_stream(), &mut uses);
                 }
+            }
+        }
+        Statement::Wait(wait) => {
+            if let Some(place) = &wait.store
+                && let Some(path) = place_path(place)
+                && *context == path[0]
+            {
+                uses.push(Use {
+                    node,
+                    path,
+                    span: place.span(),
+                    kind: UseKind::Store,
+                });
+            }
+            for who in &wait.assignees {
+                scan(who.expr.to_token_stream(), &mut uses);
+            }
+        }
+        Statement::Timer(timer) => {
+            if let crate::parse::TimerWake::At(deadline) = &timer.wake {
+                scan(deadline.to_token_stream(), &mut uses);
             }
         }
         _ => {}

@@ -1,9 +1,8 @@
 //! Rules about the nodes that park an instance: `wait` and `timer`.
 
 use crate::errors::Errors;
-use crate::model::{Model, NodeKind};
+use crate::model::Model;
 use crate::parse::{Statement, TimerWake};
-use crate::regions;
 
 /// A wait's `timeout` and a timer's delay are positive: a zero timeout
 /// would never let a signal arrive, a zero timer is no timer.
@@ -96,37 +95,6 @@ pub fn at_most_one_user(model: &Model, errors: &mut Errors) {
                     wait.name
                 ),
             );
-        }
-    }
-}
-
-/// A wait or a timer does not run inside a branch of an `and` / `or`
-/// split, for now: a parked branch would hold the whole instance's borrow
-/// of the context. (Durable regions come later.)
-pub fn not_in_a_branch(model: &Model, errors: &mut Errors) {
-    let regions = regions::analyse(model);
-    for (&split, region) in &regions.by_split {
-        for branch in &region.branches {
-            for &node in &branch.nodes {
-                let parked = &model.nodes[node];
-                if !parked.kind.parks() {
-                    continue;
-                }
-                let split_kind = match model.nodes[split].kind {
-                    NodeKind::And => "parallel split",
-                    _ => "inclusive split",
-                };
-                errors.push(
-                    parked.name.span(),
-                    format!(
-                        "a `{}` inside a parallel branch is not supported yet: `{}` runs in a branch of {split_kind} `{}`; move it before the split or after its `join` `{}`",
-                        parked.kind.keyword(),
-                        parked.name,
-                        model.nodes[split].name,
-                        model.nodes[region.join].name,
-                    ),
-                );
-            }
         }
     }
 }

@@ -6,7 +6,7 @@
 //! the child flow of a sub-flow call (`SubFlowTask<F, Child>`, mocked with
 //! the child's end and context), or nothing (`UntypedTask<F>`: failures
 //! only). The step code plays a mock at the same type (see
-//! `step::awaited_call`), and rustc checks the written type against the
+//! `call::awaited_call`), and rustc checks the written type against the
 //! step's, so a mock of the wrong type is a compile error in the test.
 
 use super::types::TypeNames;

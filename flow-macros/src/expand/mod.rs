@@ -1,9 +1,11 @@
 //! Code generation for a flow that passed every check.
 
+pub(crate) mod call;
 mod diagram;
 mod docs;
 mod graph;
 mod handles;
+mod region;
 pub(crate) mod step;
 pub mod types;
 
@@ -28,7 +30,7 @@ pub fn expand(model: &Model) -> TokenStream {
     let mermaid = diagram::mermaid(model);
     let flow_docs = docs::flow_docs(model, &mermaid);
     let graph = graph::graph(model);
-    let step_body = step::step_body(model, &names.node, &names.end);
+    let step_body = step::step_body(model, &names.node, &names.end, &names.signal);
     let mut methods = step::compensate_method(model, &names.node, &model.def.context_type);
     methods.extend(step::recover_method(
         model,

@@ -125,6 +125,23 @@ fn flow_with_parallel_and_inclusive_splits_and_a_sub_flow() {
 }
 
 #[test]
+fn flow_with_waits_and_a_timer_inside_branches() {
+    insta::assert_snapshot!(expand_valid(
+        "flow Purchase(order: Order) {
+            start -> approvals;
+            and approvals -> hold, legal, cool_off;
+            task hold: Hold = steps::hold(order.amount) => order.hold -> finance;
+            wait finance: Approval => order.finance for group(\"finance\") -> approved;
+            wait legal: Approval timeout 48h -> remind -> approved;
+            task remind = steps::remind() -> legal;
+            timer cool_off = at(order.not_before) -> approved;
+            join approved -> done;
+            end done;
+        }"
+    ));
+}
+
+#[test]
 fn flow_with_a_wait_and_timers() {
     insta::assert_snapshot!(expand_valid(
         "pub flow Purchase(order: Order) {

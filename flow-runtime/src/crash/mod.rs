@@ -255,7 +255,8 @@ impl<F: Durable> CrashTest<F> {
 
     /// Moves the instance on from outside: sends each instance of the test
     /// (the instance and its sub-flows' instances) that waits at a `wait`
-    /// its signal, else lets time pass until one wants to wake.
+    /// its signal (the first of its waits, inside a parallel region), else
+    /// lets time pass until one wants to wake.
     async fn nudge(&self, engine: &Engine, store: &MemoryStore, id: InstanceId) {
         let Ok(all) = store.list(Filter::default()).await else {
             return;
@@ -263,7 +264,10 @@ impl<F: Durable> CrashTest<F> {
         let mut signalled = false;
         let mut wake: Option<SystemTime> = None;
         for row in all.iter().filter(|row| !row.status.is_finished()) {
-            if let Some(open) = row.wait.as_ref().filter(|_| row.status == Status::Waiting) {
+            // Inside a parallel region an instance waits at several waits:
+            // one signal per nudge, for the first of them.
+            let waiting = row.waits.iter().filter(|_| row.status == Status::Waiting);
+            for open in waiting {
                 let wait = open.wait.as_str();
                 if row.id == id && F::GRAPH.is_wait(wait) {
                     let _ = engine.signal(id, (self.signals)(wait)).await;
@@ -277,6 +281,9 @@ impl<F: Durable> CrashTest<F> {
                 {
                     let _ = engine.signal_json(row.id, wait, json).await;
                     signalled = true;
+                }
+                if signalled {
+                    break;
                 }
             }
             if let Ok(Some(stored)) = store.load(row.id).await

@@ -190,7 +190,8 @@ impl Engine {
     }
 
     /// The open user tasks `user` may complete: the waits that name them
-    /// as assignee, or one of their groups, oldest first.
+    /// as assignee, or one of their groups, oldest first. An instance
+    /// inside a parallel region may have several (one per waiting branch).
     ///
     /// # Errors
     ///
@@ -206,17 +207,20 @@ impl Engine {
             .await?;
         let mut tasks: Vec<UserTask> = waiting
             .into_iter()
-            .filter_map(|summary| {
-                let wait = summary.wait?;
-                user.may_complete(wait.assignee.as_deref(), &wait.groups)
-                    .then_some(UserTask {
-                        instance: summary.id,
-                        flow: summary.flow,
+            .flat_map(|summary| {
+                let (id, flow, key) = (summary.id, summary.flow, summary.key);
+                summary
+                    .waits
+                    .into_iter()
+                    .filter(|wait| user.may_complete(wait.assignee.as_deref(), &wait.groups))
+                    .map(move |wait| UserTask {
+                        instance: id,
+                        flow: flow.clone(),
                         wait: wait.wait,
                         assignee: wait.assignee,
                         groups: wait.groups,
                         since: wait.since,
-                        key: summary.key,
+                        key: key.clone(),
                     })
             })
             .collect();
@@ -244,7 +248,7 @@ impl Engine {
         self.check_taking_work()?;
         let stored = self.load(id).await?;
         let wait = signal.wait();
-        let open = stored.wait.as_ref().filter(|open| open.wait == wait);
+        let open = stored.waits.iter().find(|open| open.wait == wait);
         let Some(open) = open else {
             return Err(EngineError::NotWaiting {
                 id,

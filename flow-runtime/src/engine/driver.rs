@@ -55,7 +55,9 @@ async fn run<F: Durable>(
             return super::resolve::mark_broken(inner, id, reason).await;
         }
     };
-    let hooks = Hooks::observed_by(inner.observers.clone()).with_sub_flows(inner.clone());
+    let hooks = Hooks::observed_by(inner.observers.clone())
+        .with_sub_flows(inner.clone())
+        .durable();
     let mut machine = state.into_machine(hooks);
     let mut version = stored.version;
     let mut recorded = 0;
@@ -91,25 +93,27 @@ async fn run<F: Durable>(
             inner.finished(id);
             return Ok(());
         }
-        let taken = match (machine.waiting_at(), machine.awaited_child()) {
-            (Some(wait), _) => take_signal::<F>(inner, &mut machine, wait).await?,
-            (_, Some((call, child))) => {
+        let waits = machine.open_waits();
+        let taken = match (waits.is_empty(), machine.awaited_child()) {
+            (false, _) => take_signal::<F>(inner, &mut machine, &waits).await?,
+            (true, Some((call, child))) => {
                 children::take_end::<F>(inner, &mut machine, call, child).await?
             }
-            _ => Taken::None,
+            (true, None) => Taken::None,
         };
         let consumed = match taken {
             Taken::Signal(seq) => Some(seq),
             Taken::None => None,
             Taken::Broken(reason) => return inner.store.mark_broken(id, reason).await,
         };
-        let parked = matches!(
-            machine.at,
+        let parked = match &machine.at {
             Position::Waiting { .. }
-                | Position::Sleeping { .. }
-                | Position::Retry { .. }
-                | Position::SubFlow { .. }
-        );
+            | Position::Sleeping { .. }
+            | Position::Retry { .. }
+            | Position::SubFlow { .. } => true,
+            Position::Region(region) => !region.resumes(),
+            _ => false,
+        };
         if consumed.is_none() && parked && !machine.wake() {
             return Ok(()); // parked; the last commit stored it so
         }
@@ -173,16 +177,16 @@ pub(super) enum Taken {
     Broken(String),
 }
 
-/// Delivers the oldest stored signal for `wait`, if there is one.
+/// Delivers the oldest stored signal for one of `waits`, if there is one.
 async fn take_signal<F: Durable>(
     inner: &Inner,
     machine: &mut Machine<F>,
-    wait: F::Node,
+    waits: &[F::Node],
 ) -> Result<Taken, StoreError> {
     let signals = inner.store.signals(machine.instance()).await?;
     let Some(signal) = signals
         .into_iter()
-        .find(|signal| signal.wait == wait.name())
+        .find(|signal| waits.iter().any(|wait| signal.wait == wait.name()))
     else {
         return Ok(Taken::None);
     };
@@ -230,7 +234,7 @@ fn prepare<F: Durable>(
         status: status_of(machine),
         state,
         wake_at: machine.wake_at(),
-        wait: open_wait(&machine.at),
+        waits: open_waits(&machine.at),
         events,
         consumed,
     })
@@ -274,6 +278,10 @@ pub(crate) fn status_of<F: Flow>(machine: &Machine<F>) -> Status {
         Position::Enter(_) | Position::Compensating { .. } => Status::Runnable,
         Position::Retry { .. } | Position::Sleeping { .. } => Status::Sleeping,
         Position::Waiting { .. } | Position::SubFlow { .. } => Status::Waiting,
+        Position::Region(region) if region.resumes() => Status::Runnable,
+        Position::Region(region) if region.is_waiting() => Status::Waiting,
+        Position::Region(region) if region.wake_at().is_some() => Status::Sleeping,
+        Position::Region(_) => Status::Runnable,
         Position::Completed { .. } => Status::Completed,
         Position::Stopped { .. } if machine.compensation.failed.is_some() => {
             Status::CompensationFailed
@@ -286,7 +294,9 @@ pub(crate) fn status_of<F: Flow>(machine: &Machine<F>) -> Status {
     }
 }
 
-pub(crate) fn open_wait<N: NodeId, E>(at: &Position<N, E>) -> Option<OpenWait> {
+/// The waits the store lists for where the machine is: one at a `wait`,
+/// one per waiting branch inside a parallel region.
+pub(crate) fn open_waits<N: NodeId, E>(at: &Position<N, E>) -> Vec<OpenWait> {
     match at {
         Position::Waiting {
             node,
@@ -294,21 +304,22 @@ pub(crate) fn open_wait<N: NodeId, E>(at: &Position<N, E>) -> Option<OpenWait> {
             assignee,
             groups,
             ..
-        } => Some(OpenWait {
+        } => vec![OpenWait {
             wait: node.name().to_owned(),
             assignee: assignee.clone(),
             groups: groups.clone(),
             since: *since,
-        }),
+        }],
         // The call's name, naming nobody (so in no inbox): the child's
         // notice is a signal for it, which wakes the parent.
-        Position::SubFlow { node, since, .. } => Some(OpenWait {
+        Position::SubFlow { node, since, .. } => vec![OpenWait {
             wait: node.name().to_owned(),
             assignee: None,
             groups: Vec::new(),
             since: *since,
-        }),
-        _ => None,
+        }],
+        Position::Region(region) if !region.resumes() => region.open_waits_for_store(),
+        _ => Vec::new(),
     }
 }
 

@@ -24,7 +24,9 @@ use std::time::SystemTime;
 /// context is stored after every transition, so it must be serializable.
 ///
 /// Every flow whose context implements `Serialize` and `Deserialize` is
-/// durable; nothing needs implementing.
+/// durable; nothing needs implementing. `flow!` then also requires the value
+/// of every task inside a parallel branch to be serializable (a region that
+/// parks memoizes it), with a compile error on the task otherwise.
 #[diagnostic::on_unimplemented(
     message = "flow `{Self}` cannot run on an engine: its context is not serializable",
     label = "the context of `{Self}` must implement `Serialize` and `Deserialize`",
@@ -43,7 +45,7 @@ where
 pub(crate) struct Resting {
     pub(crate) status: Status,
     pub(crate) wake_at: Option<SystemTime>,
-    pub(crate) wait: Option<OpenWait>,
+    pub(crate) waits: Vec<OpenWait>,
 }
 
 /// The first state of a sub-flow's child, from its id, the call that
@@ -110,7 +112,7 @@ impl Registered {
                 Ok(Resting {
                     status: super::driver::status_of(&machine),
                     wake_at: machine.wake_at(),
-                    wait: super::driver::open_wait(&machine.at),
+                    waits: super::driver::open_waits(&machine.at),
                 })
             },
             first_state: |id, parent, context| {

@@ -170,7 +170,7 @@ impl Engine {
             Some(_) => Resting {
                 status: Status::Runnable,
                 wake_at: None,
-                wait: None,
+                waits: Vec::new(),
             },
             None => (target.resting)(&state.state).map_err(|error| {
                 still_broken(format!("its stored state still does not decode: {error}"))
@@ -183,7 +183,7 @@ impl Engine {
             status: resting.status,
             state: stored.state,
             wake_at: resting.wake_at,
-            wait: resting.wait,
+            waits: resting.waits,
             events: Vec::new(),
             consumed: None,
         };

@@ -1,7 +1,10 @@
 //! The in-memory driver: one instance on the current task, nothing stored.
 //! Where the machine parks it sleeps (a retry's backoff, a timer) or waits
-//! for a signal from the instance's handle, in place.
+//! for a signal from the instance's handle, in place. Signals that arrive
+//! while a parallel region runs go to the instance's mailbox, where the
+//! waits inside its branches take them.
 
+use super::branch::Mailbox;
 use super::{Advanced, Hooks, Machine};
 use crate::clock;
 use crate::flow::{Flow, NodeId};
@@ -18,8 +21,8 @@ use tracing::Instrument;
 ///
 /// An instance run this way has no handle, so nothing can signal it: a
 /// `wait` without a timeout waits forever. Use [`start`] (and
-/// [`Instance::signal`]) or an [`Engine`](crate::Engine) for flows that
-/// wait.
+/// [`Instance::signal`], which also reaches the waits inside parallel
+/// branches) or an [`Engine`](crate::Engine) for flows that wait.
 ///
 /// ```
 /// use flow_runtime::prelude::*;
@@ -74,12 +77,14 @@ pub(crate) fn start_with<F: Flow>(context: F::Context, mut hooks: Hooks<F>) -> I
     let instance = InstanceId::next();
     let progress = Arc::new(ProgressTracker::for_instance(instance));
     hooks.observers.push(progress.clone());
+    let mailbox = Arc::new(Mailbox::default());
+    hooks.mailbox = Some(mailbox.clone());
     let span = tracing::info_span!("flow", flow = F::GRAPH.name(), instance = %instance);
     let machine = Machine::new(instance, context, hooks);
     let inputs = Inputs {
         cancel: Some(cancel),
         signals,
-        early: Vec::new(),
+        mailbox,
     };
     let task = tokio::spawn(drive::<F>(machine, Some(inputs)).instrument(span));
     Instance::new(instance, cancel_sender, signal_sender, task, progress)
@@ -91,8 +96,8 @@ pub(crate) struct Inputs<F: Flow> {
     cancel: Option<watch::Receiver<Option<CancelRequest>>>,
     signals: mpsc::UnboundedReceiver<SignalRequest<F>>,
     /// Signals that came before the instance reached their wait, oldest
-    /// first.
-    early: Vec<SignalRequest<F>>,
+    /// first; shared with the waits inside parallel branches.
+    mailbox: Arc<Mailbox<F>>,
 }
 
 /// Runs the machine to its end. Without inputs (`run`) nothing can cancel
@@ -106,20 +111,38 @@ pub(crate) async fn drive<F: Flow>(
             None => machine.advance().await,
             // Compensation is not interrupted by a cancellation.
             Some(_) if machine.at.is_compensating() => machine.advance().await,
-            Some(inputs) => tokio::select! {
-                biased;
-                request = cancelled(&mut inputs.cancel) => {
+            Some(inputs) => match advance_listening(&mut machine, inputs).await {
+                Ok(advanced) => advanced,
+                Err(request) => {
                     machine.cancel(request.reason, request.compensate);
                     inputs.cancel = None;
                     continue;
                 }
-                advanced = machine.advance() => advanced,
             },
         };
         match advanced {
             Advanced::Moved => {}
             Advanced::Finished => return machine.into_outcome(),
             Advanced::Parked => park(&mut machine, inputs.as_mut()).await,
+        }
+    }
+}
+
+/// Runs the machine's next transition while listening to the handle: a
+/// signal goes to the mailbox (a wait inside a running branch may take it
+/// at once), a cancellation drops the transition and is handed back.
+async fn advance_listening<F: Flow>(
+    machine: &mut Machine<F>,
+    inputs: &mut Inputs<F>,
+) -> Result<Advanced, CancelRequest> {
+    let advance = machine.advance();
+    tokio::pin!(advance);
+    loop {
+        tokio::select! {
+            biased;
+            request = cancelled(&mut inputs.cancel) => return Err(request),
+            Some(request) = inputs.signals.recv() => inputs.mailbox.put(request),
+            advanced = &mut advance => return Ok(advanced),
         }
     }
 }
@@ -136,16 +159,11 @@ async fn park<F: Flow>(machine: &mut Machine<F>, inputs: Option<&mut Inputs<F>>)
         machine.wake();
         return;
     };
-    if let Some(wait) = machine.waiting_at() {
-        let early = inputs
-            .early
-            .iter()
-            .position(|request| wait.name() == crate::Signal::wait(&request.signal));
-        if let Some(early) = early {
-            let request = inputs.early.remove(early);
-            deliver(machine, inputs, request);
-            return;
-        }
+    if let Some(wait) = machine.waiting_at()
+        && let Some(request) = inputs.mailbox.take(wait.name())
+    {
+        deliver(machine, inputs, request);
+        return;
     }
     let wake_at = machine.wake_at();
     tokio::select! {
@@ -170,7 +188,7 @@ async fn park<F: Flow>(machine: &mut Machine<F>, inputs: Option<&mut Inputs<F>>)
 fn deliver<F: Flow>(machine: &mut Machine<F>, inputs: &mut Inputs<F>, request: SignalRequest<F>) {
     let SignalRequest { signal, by } = request;
     if let Err(signal) = machine.deliver(signal, by.clone()) {
-        inputs.early.push(SignalRequest { signal, by });
+        inputs.mailbox.put(SignalRequest { signal, by });
     }
 }
 

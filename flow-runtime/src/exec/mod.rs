@@ -7,32 +7,39 @@
 //! every transition and drops the machine where it parks.
 
 mod attempt;
+mod branch;
 mod child;
 mod compensate;
+mod finish;
 mod hooks;
+mod join;
 mod memory;
 mod position;
+mod region;
 mod scope;
 mod sub_flow;
+mod task_run;
 
 pub(crate) use attempt::panic_message;
 pub(crate) use child::{ChildEnd, Host};
+pub use branch::Waited;
 pub(crate) use hooks::Hooks;
 pub use memory::{run, start};
 pub(crate) use memory::{run_with, start_with};
 pub use position::Position;
+pub use region::Region;
 pub(crate) use scope::Records;
-pub use scope::{BranchFuture, Scope, Settled, TaskRun};
+pub use scope::{BranchFuture, Scope};
 pub use sub_flow::SubFlowFailed;
 pub(crate) use sub_flow::sub_flow;
+pub use task_run::{Settled, TaskRun};
 
 use crate::clock;
 use crate::flow::{Flow, NodeId, Transition, Wake};
+use crate::graph::NodeKind;
 use crate::id::InstanceId;
 use crate::journal::Event;
-use crate::outcome::{
-    Cancelled, Cause, Compensation, CompensationFailed, Completed, Failed, Outcome,
-};
+use crate::outcome::{Cause, Compensation};
 use std::time::SystemTime;
 use tracing::Instrument;
 
@@ -55,6 +62,14 @@ pub(crate) enum Advanced {
     Parked,
     /// The instance finished: [`Machine::into_outcome`] says how.
     Finished,
+}
+
+/// Whether `node` is an `and` or `or` split.
+fn is_split<F: Flow>(node: F::Node) -> bool {
+    F::GRAPH
+        .nodes()
+        .get(node.index())
+        .is_some_and(|info| matches!(info.kind(), NodeKind::And | NodeKind::Or))
 }
 
 impl<F: Flow> Machine<F> {
@@ -100,8 +115,15 @@ impl<F: Flow> Machine<F> {
             Position::Enter(node) => {
                 let node = *node;
                 let iteration = self.scope.enter(node);
+                if self.scope.durable().is_some()
+                    && is_split::<F>(node)
+                    && let Err(error) = self.open_region(node, iteration)
+                {
+                    return self.failed(node, error);
+                }
                 self.run_node(node, iteration, 1, false).await
             }
+            Position::Region(region) if region.resume => self.replay().await,
             Position::Retry {
                 node,
                 iteration,
@@ -128,7 +150,9 @@ impl<F: Flow> Machine<F> {
                 self.run_node(node, iteration, attempt, true).await
             }
             Position::Compensating { .. } => self.compensate_next().await,
-            Position::Waiting { .. } | Position::Sleeping { .. } => Advanced::Parked,
+            Position::Waiting { .. } | Position::Sleeping { .. } | Position::Region(_) => {
+                Advanced::Parked
+            }
             Position::Completed { .. } | Position::Stopped { .. } => Advanced::Finished,
         }
     }
@@ -141,6 +165,7 @@ impl<F: Flow> Machine<F> {
             Position::Sleeping { until, .. } => Some(*until),
             Position::Waiting { deadline, .. } => deadline.as_ref().map(|(at, _)| *at),
             Position::SubFlow { deadline, .. } => *deadline,
+            Position::Region(region) => region.wake_at(),
             _ => None,
         }
     }
@@ -169,15 +194,27 @@ impl<F: Flow> Machine<F> {
             }
             Position::Retry { due, .. } => *due <= now,
             Position::SubFlow { .. } => self.call_timed_out(),
+            Position::Region(_) => self.wake_region(),
             _ => false,
         }
     }
 
-    /// The wait the instance is parked at, if it is.
+    /// The wait the instance is parked at, if it is at one outside a
+    /// parallel region.
     pub(crate) fn waiting_at(&self) -> Option<F::Node> {
         match &self.at {
             Position::Waiting { node, .. } => Some(*node),
             _ => None,
+        }
+    }
+
+    /// Every wait the instance is parked at: one, or several inside a
+    /// parallel region.
+    pub(crate) fn open_waits(&self) -> Vec<F::Node> {
+        match &self.at {
+            Position::Waiting { node, .. } => vec![*node],
+            Position::Region(region) => region.open_waits().collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -188,6 +225,9 @@ impl<F: Flow> Machine<F> {
         signal: F::Signal,
         by: Option<String>,
     ) -> Result<(), F::Signal> {
+        if matches!(self.at, Position::Region(_)) {
+            return self.deliver_in_region(signal, by);
+        }
         let Position::Waiting { node, .. } = &self.at else {
             return Err(signal);
         };
@@ -207,6 +247,9 @@ impl<F: Flow> Machine<F> {
             return;
         }
         let node = self.at.node().unwrap_or(F::START);
+        // A region's branches stop where they are; what they completed is
+        // in the context and on the compensation stack.
+        self.scope.lock().region = None;
         tracing::info!(node = node.name(), %reason, "instance cancelled");
         self.abandon_child(&reason, compensate);
         self.scope.record(Event::Cancelled {
@@ -237,6 +280,14 @@ impl<F: Flow> Machine<F> {
         let ran = attempt::run_node(self, node, iteration, attempt, resumed)
             .instrument(span)
             .await;
+        if self.scope.durable().is_some()
+            && let Some(region) = self.scope.end_region()
+        {
+            // Every branch waits or sleeps: the instance parks in the region.
+            tracing::debug!(split = node.name(), "region parked");
+            self.at = Position::Region(Box::new(region));
+            return Advanced::Parked;
+        }
         let transition = match ran {
             attempt::Ran::Transition(transition) => transition,
             attempt::Ran::RetryAt(due) => {
@@ -296,7 +347,7 @@ impl<F: Flow> Machine<F> {
     }
 
     /// A task failed for good: its error route, or compensation.
-    fn failed(&mut self, node: F::Node, error: crate::StepError) -> Advanced {
+    pub(super) fn failed(&mut self, node: F::Node, error: crate::StepError) -> Advanced {
         if let Some(failed) = self.scope.take_failed_in_branch() {
             // A task inside a branch failed; it is already recorded.
             self.at = Position::Compensating {
@@ -358,67 +409,5 @@ impl<F: Flow> Machine<F> {
             other => other,
         };
         Advanced::Finished
-    }
-
-    /// How the finished instance ended. Call after [`Advanced::Finished`].
-    pub(crate) fn into_outcome(self) -> Outcome<F> {
-        let instance = self.scope.instance();
-        let Machine {
-            context,
-            scope,
-            at,
-            compensation,
-        } = self;
-        let journal = scope.into_records().journal;
-        let path = journal.path();
-        let (at, cause) = match at {
-            Position::Completed { end } => {
-                return Outcome::Completed(Completed {
-                    instance,
-                    end,
-                    context,
-                    path,
-                    journal,
-                });
-            }
-            Position::Stopped { at, cause } => (at, cause),
-            // Not finished: never called so by the drivers.
-            _ => (
-                F::START,
-                Cause::Cancelled {
-                    reason: "the instance had not finished".into(),
-                },
-            ),
-        };
-        if compensation.failed.is_some() {
-            return Outcome::CompensationFailed(CompensationFailed {
-                instance,
-                cause,
-                context,
-                path,
-                journal,
-                compensation,
-            });
-        }
-        match cause {
-            Cause::StepFailed { node, error } => Outcome::Failed(Failed {
-                instance,
-                node,
-                error,
-                context,
-                path,
-                journal,
-                compensation,
-            }),
-            Cause::Cancelled { reason } => Outcome::Cancelled(Cancelled {
-                instance,
-                reason,
-                node: at,
-                context,
-                path,
-                journal,
-                compensation,
-            }),
-        }
     }
 }

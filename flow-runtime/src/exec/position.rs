@@ -1,6 +1,7 @@
 //! Where an instance is between two transitions.
 
 use crate::id::InstanceId;
+use super::Region;
 use crate::outcome::Cause;
 use serde::{Deserialize, Serialize};
 use std::time::SystemTime;
@@ -10,6 +11,10 @@ use std::time::SystemTime;
 /// instance goes on exactly there: a retry keeps its attempt number and due
 /// time, a wait its timeout, a timer its wake-up time.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "N: Serialize, E: Serialize",
+    deserialize = "N: Deserialize<'de>, E: Deserialize<'de>"
+))]
 #[non_exhaustive]
 pub enum Position<N, E> {
     /// About to enter `node`.
@@ -68,6 +73,13 @@ pub enum Position<N, E> {
         /// attempt, if it has one.
         deadline: Option<SystemTime>,
     },
+    /// Parked inside a parallel region: every branch waits for a signal,
+    /// sleeps until a time, or reached the join. Only an instance on an
+    /// engine parks so (in memory a branch waits in place); the region
+    /// holds the context as it was at the split and a memo of what each
+    /// branch did, from which the region is replayed once a branch can go
+    /// on.
+    Region(Box<Region<N>>),
     /// Undoing completed tasks, newest first, because of `cause`; `at` is
     /// where the instance stopped.
     Compensating {
@@ -109,6 +121,7 @@ impl<N: Copy, E> Position<N, E> {
             | Position::Waiting { node, .. }
             | Position::Sleeping { node, .. }
             | Position::SubFlow { node, .. } => Some(*node),
+            Position::Region(region) => Some(region.split),
             Position::Compensating { at, .. } | Position::Stopped { at, .. } => Some(*at),
             Position::Completed { .. } => None,
         }

@@ -2,22 +2,21 @@
 //! shared by the main loop and by the concurrent branches of a split.
 
 use super::Hooks;
-use super::attempt::{guarded, next_delay, seed_of};
-use crate::flow::{EndId, Flow, NodeId, Transition};
+use super::hooks::ContextCodec;
+use super::region::{Region, Visited};
+use super::task_run::TaskRun;
+use crate::flow::{Flow, NodeId};
 use crate::id::InstanceId;
+use crate::intercept::{Intercept, Intercepted};
 use crate::journal::{Event, Journal};
 use crate::observe::Observation;
 use crate::outcome::Done;
-use crate::policy::Policy;
 use crate::step::{Step, StepError};
-use crate::testing::Scripted;
-use futures::stream::FuturesUnordered;
-use futures::{FutureExt, StreamExt};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
-use tracing::Instrument;
 
 /// The runtime's side of one running instance, handed to
 /// [`Flow::step`](crate::Flow::step).
@@ -34,6 +33,13 @@ pub struct Scope<F: Flow> {
     instance: InstanceId,
     records: Mutex<Records<F>>,
     pub(super) hooks: Hooks<F>,
+    /// Joins running now: the first one is the region's own, the others
+    /// are nested in its branches.
+    pub(super) joins: AtomicUsize,
+    /// Branches of an open region that run no nested region of their own.
+    pub(super) leaves: AtomicUsize,
+    /// Of those, the ones waiting for a signal or a time.
+    pub(super) blocked: AtomicUsize,
 }
 
 /// What one instance has done so far.
@@ -53,6 +59,23 @@ pub(crate) struct Records<F: Flow> {
     pub(crate) parent: Option<crate::state::ParentCall>,
     /// On an engine: what its sub-flow calls exchange with the driver.
     pub(crate) sub_flow: super::child::Calls,
+    /// The parallel region a durable instance runs now, if it does (boxed:
+    /// an in-memory instance never has one, and carries one pointer).
+    pub(super) region: Option<Box<RegionRun<F::Node>>>,
+}
+
+/// A durable instance's parallel region while it runs.
+pub(super) struct RegionRun<N> {
+    pub(super) state: Region<N>,
+    /// The visit counts whose events are in the journal already: a visit
+    /// of a replay up to them is not recorded again. Empty when the region
+    /// runs live.
+    frontier: Vec<u32>,
+    /// Every branch waits or sleeps: the region parks.
+    pub(super) parked: bool,
+    /// The values of attempts that succeeded, encoded, until their task
+    /// completes: by node and visit.
+    pub(super) pending: Vec<(N, u32, serde_json::Value)>,
 }
 
 /// A boxed branch of a split, as the generated code hands it to the runtime.
@@ -70,6 +93,48 @@ impl<F: Flow> Records<F> {
             failed_in_branch: None,
             parent: None,
             sub_flow: super::child::Calls::default(),
+            region: None,
+        }
+    }
+
+    /// Whether visit `iteration` of `node` replays one whose events are
+    /// recorded already.
+    pub(super) fn replays(&self, node: F::Node, iteration: u32) -> bool {
+        self.region.as_ref().is_some_and(|region| {
+            region
+                .frontier
+                .get(node.index())
+                .is_some_and(|&recorded| iteration <= recorded)
+        })
+    }
+
+    /// What the open region's memo holds of a visit.
+    pub(super) fn memoized(&self, node: F::Node, iteration: u32) -> Option<&Visited<F::Node>> {
+        self.region.as_ref()?.state.find(node, iteration)
+    }
+
+    /// A task inside the open region completed: its attempt's value goes
+    /// to the memo.
+    pub(super) fn completed_in_region(&mut self, node: F::Node, iteration: u32) {
+        let Some(region) = &mut self.region else {
+            return;
+        };
+        let found = region
+            .pending
+            .iter()
+            .position(|(n, i, _)| *n == node && *i == iteration);
+        if let Some(found) = found {
+            let (_, _, value) = region.pending.swap_remove(found);
+            region
+                .state
+                .remember(node, iteration, Visited::Task { value });
+        }
+    }
+
+    /// Notes what a visit inside the open region did.
+    pub(super) fn remember(&mut self, node: F::Node, iteration: u32, visit: Visited<F::Node>) {
+        if let Some(region) = &mut self.region {
+            region.state.remember(node, iteration, visit);
         }
     }
 }
@@ -80,6 +145,9 @@ impl<F: Flow> Scope<F> {
             instance,
             hooks,
             records: Mutex::new(records),
+            joins: AtomicUsize::new(0),
+            leaves: AtomicUsize::new(0),
+            blocked: AtomicUsize::new(0),
         }
     }
 
@@ -99,6 +167,41 @@ impl<F: Flow> Scope<F> {
         self.records
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How the context is kept, if the instance runs on an engine.
+    pub(super) fn durable(&self) -> Option<ContextCodec<F>> {
+        self.hooks.durable
+    }
+
+    /// Whether a durable region runs now (its visits are memoized).
+    pub(super) fn in_durable_region(&self) -> bool {
+        self.hooks.durable.is_some() && self.lock().region.is_some()
+    }
+
+    /// Opens a durable region: live, or as a replay of what it did so far
+    /// (visit counts go back to the split's, the journal keeps its events).
+    pub(super) fn begin_region(&self, region: Region<F::Node>, replay: bool) {
+        let mut records = self.lock();
+        let frontier = match replay {
+            true => std::mem::replace(&mut records.visits, region.visits.clone()),
+            false => Vec::new(),
+        };
+        records.region = Some(Box::new(RegionRun {
+            state: region,
+            frontier,
+            parked: false,
+            pending: Vec::new(),
+        }));
+        self.leaves.store(0, Ordering::SeqCst);
+        self.blocked.store(0, Ordering::SeqCst);
+    }
+
+    /// Closes the open region: what to store if it parked, nothing if it
+    /// reached its join or failed.
+    pub(super) fn end_region(&self) -> Option<Region<F::Node>> {
+        let region = self.lock().region.take()?;
+        region.parked.then_some(region.state)
     }
 
     /// Appends `event` to the journal and shows it to the observers (after
@@ -126,8 +229,9 @@ impl<F: Flow> Scope<F> {
         }
     }
 
-    /// Enters `node`: a visit on the path and an `Entered` event. Returns
-    /// which visit of the node this is.
+    /// Enters `node`: a visit on the path and an `Entered` event (not
+    /// again for a visit a region replays). Returns which visit of the node
+    /// this is.
     pub(crate) fn enter(&self, node: F::Node) -> u32 {
         let mut records = self.lock();
         let iteration = match records.visits.get_mut(node.index()) {
@@ -137,6 +241,9 @@ impl<F: Flow> Scope<F> {
             }
             None => 1,
         };
+        if records.replays(node, iteration) {
+            return iteration;
+        }
         let (elapsed, at) = records.now();
         records
             .journal
@@ -149,17 +256,28 @@ impl<F: Flow> Scope<F> {
         iteration
     }
 
-    /// What a test script puts in place of this attempt of a task's call,
-    /// if it replaces it; the call's future is then dropped unpolled.
+    /// What stands in for this attempt of a task's call, if anything does:
+    /// the memo of a region being replayed, or a test's script. The call's
+    /// future is then dropped unpolled.
     #[doc(hidden)]
-    pub fn scripted(&self, node: F::Node, step: &Step) -> Option<Scripted> {
-        let script = self.hooks.script.as_ref()?;
-        script.take(node, step)
+    #[inline]
+    pub fn intercept(&self, node: F::Node, step: &Step) -> Option<Intercepted> {
+        if self.hooks.durable.is_some() {
+            let records = self.lock();
+            if let Some(region) = &records.region
+                && let Some(memo) = region.state.intercept(node, step)
+            {
+                return Some(memo);
+            }
+        }
+        self.hooks.script.as_ref()?.intercept(node, step)
     }
 
     /// Runs flow `S` as a step: see [`SubFlowFailed`](crate::SubFlowFailed).
     /// On an engine, outside parallel branches, the child is an instance of
-    /// its own that the parent waits for (see `child::durable`).
+    /// its own that the parent waits for (see `child::durable`); inside a
+    /// branch it runs inline, and a durable region memoizes its end and
+    /// final context like any task's value.
     #[doc(hidden)]
     pub async fn sub_flow<S: Flow>(
         &self,
@@ -198,6 +316,11 @@ impl<F: Flow> Scope<F> {
         self.lock().failed_in_branch.take()
     }
 
+    /// Notes that a task inside a branch failed the instance.
+    pub(super) fn failed_in_branch(&self, node: F::Node) {
+        self.lock().failed_in_branch.get_or_insert(node);
+    }
+
     /// Enters a gateway, split or join inside a branch.
     #[doc(hidden)]
     pub fn enter_in_branch(&self, node: F::Node) {
@@ -207,69 +330,10 @@ impl<F: Flow> Scope<F> {
     /// Enters a task inside a branch and returns the handle its attempts
     /// run through.
     #[doc(hidden)]
+    #[inline]
     pub fn task(&self, node: F::Node) -> TaskRun<'_, F> {
         let iteration = self.enter(node);
-        let policy = F::GRAPH
-            .nodes()
-            .get(node.index())
-            .map(|info| info.policy())
-            .unwrap_or_default();
-        TaskRun {
-            scope: self,
-            node,
-            iteration,
-            attempt: 1,
-            policy,
-        }
-    }
-
-    /// Notes that a task inside a branch failed and took its `on error`
-    /// route to `handler`.
-    #[doc(hidden)]
-    pub fn recovered(&self, node: F::Node, handler: F::Node, error: &StepError) {
-        tracing::info!(node = node.name(), handler = handler.name(), %error, "error route taken");
-        self.record(Event::Recovered { node, to: handler });
-    }
-
-    /// Runs the branches of `split` concurrently, on the instance's task,
-    /// until all reach the join. When one fails, the others are cancelled
-    /// (their futures dropped, so a running step stops at its next `.await`)
-    /// and its error is returned.
-    #[doc(hidden)]
-    pub async fn join(
-        &self,
-        split: F::Node,
-        branches: Vec<(usize, F::Node, BranchFuture<'_>)>,
-    ) -> Result<(), StepError> {
-        let mut running = vec![false; branches.iter().map(|b| b.0 + 1).max().unwrap_or(0)];
-        let mut pending: FuturesUnordered<_> = branches
-            .into_iter()
-            .map(|(branch, node, future)| {
-                self.record(Event::BranchStarted {
-                    split,
-                    branch,
-                    node,
-                });
-                running[branch] = true;
-                let span = tracing::info_span!("branch", split = split.name(), branch);
-                future.instrument(span).map(move |result| (branch, result))
-            })
-            .collect();
-        while let Some((branch, result)) = pending.next().await {
-            running[branch] = false;
-            if let Err(error) = result {
-                drop(pending);
-                for (cancelled, _) in running.iter().enumerate().filter(|(_, r)| **r) {
-                    self.record(Event::BranchCancelled {
-                        split,
-                        branch: cancelled,
-                    });
-                }
-                return Err(error);
-            }
-            self.record(Event::BranchFinished { split, branch });
-        }
-        Ok(())
+        TaskRun::new(self, node, iteration)
     }
 }
 
@@ -281,7 +345,7 @@ impl<F: Flow> Records<F> {
         (at.duration_since(self.started_at).unwrap_or_default(), at)
     }
 
-    fn record(&mut self, event: Event<F::Node>) -> (std::time::Duration, SystemTime) {
+    pub(super) fn record(&mut self, event: Event<F::Node>) -> (std::time::Duration, SystemTime) {
         let (elapsed, at) = self.now();
         self.journal.push(elapsed, at, event);
         (elapsed, at)
@@ -294,102 +358,3 @@ pub(crate) fn is_compensable<F: Flow>(node: F::Node) -> bool {
         .get(node.index())
         .is_some_and(|info| info.compensation().is_some())
 }
-
-/// One visit of a task inside a branch: its attempts, retries and failure.
-/// The generated code runs the attempts; this records them and decides.
-#[doc(hidden)]
-pub struct TaskRun<'s, F: Flow> {
-    scope: &'s Scope<F>,
-    node: F::Node,
-    iteration: u32,
-    attempt: u32,
-    policy: Policy,
-}
-
-/// What to do after an attempt of a task inside a branch.
-#[doc(hidden)]
-pub enum Settled<N> {
-    /// The task completed; go on at this node.
-    Next(N),
-    /// The attempt failed and a retry is due (its backoff already waited).
-    Retry,
-    /// The task failed for good.
-    Failed(StepError),
-}
-
-impl<F: Flow> TaskRun<'_, F> {
-    /// Starts an attempt: records it and returns its step info.
-    pub fn attempt(&self) -> Step {
-        self.scope.record(Event::Attempt {
-            node: self.node,
-            attempt: self.attempt,
-        });
-        self.scope
-            .step_info(self.node, self.iteration, self.attempt)
-    }
-
-    /// Runs one attempt under the task's timeout, catching a panic.
-    pub async fn guarded<T>(&self, attempt: impl Future<Output = T>) -> Result<T, StepError> {
-        let span = tracing::info_span!(
-            "attempt",
-            node = self.node.name(),
-            iteration = self.iteration,
-            attempt = self.attempt
-        );
-        guarded(attempt, self.policy).instrument(span).await
-    }
-
-    /// Decides what an attempt's result means: go on, retry after the
-    /// backoff, or fail.
-    pub async fn settle(&mut self, result: Result<Transition<F>, StepError>) -> Settled<F::Node> {
-        let error = match result {
-            Ok(Transition::Next(next)) => {
-                self.scope.record(Event::Succeeded {
-                    node: self.node,
-                    attempt: self.attempt,
-                });
-                self.scope.completed(self.node, self.iteration);
-                return Settled::Next(next);
-            }
-            // Permanent: retrying cannot make a branch stop reaching an end.
-            Ok(Transition::End(end)) => StepError::permanent(BranchReachedEnd(end.name())),
-            Ok(Transition::Wait(_) | Transition::Sleep { .. }) => {
-                StepError::permanent("a `wait` or `timer` cannot run inside a parallel branch")
-            }
-            Ok(Transition::Fail(error)) | Err(error) => error,
-        };
-        let seed = seed_of::<F>(self.scope.instance, self.node, self.iteration);
-        let retry_in = next_delay(self.policy, &error, self.attempt, seed);
-        self.scope.record(Event::AttemptFailed {
-            node: self.node,
-            attempt: self.attempt,
-            error: error.to_string(),
-            retry_in,
-        });
-        let Some(wait) = retry_in else {
-            return Settled::Failed(error);
-        };
-        tracing::info!(attempt = self.attempt, ?wait, %error, "attempt failed; retrying");
-        tokio::time::sleep(wait).await;
-        self.attempt += 1;
-        Settled::Retry
-    }
-
-    /// The task failed for good and has no error route: the instance fails
-    /// with `error` once the split has cancelled the other branches.
-    pub fn fail(self, error: StepError) -> StepError {
-        tracing::warn!(node = self.node.name(), %error, "step failed");
-        self.scope.record(Event::Failed {
-            node: self.node,
-            error: error.to_string(),
-        });
-        self.scope.lock().failed_in_branch.get_or_insert(self.node);
-        error
-    }
-}
-
-/// Never happens with code from `flow!`: the soundness check keeps ends out
-/// of branches. A hand-written flow could still return one.
-#[derive(Debug, thiserror::Error)]
-#[error("a task inside a parallel branch tried to finish the instance at `end {0}`")]
-struct BranchReachedEnd(&'static str);

@@ -66,7 +66,7 @@ impl std::fmt::Debug for MemoryStore {
 
 impl Row {
     /// A parked instance becomes runnable when something it waits for is
-    /// already here: a signal for its wait, or a cancellation.
+    /// already here: a signal for one of its waits, or a cancellation.
     fn settle_status(&mut self) {
         let parked = matches!(self.stored.status, Status::Waiting | Status::Sleeping);
         if !parked {
@@ -74,9 +74,9 @@ impl Row {
         }
         let signalled = self
             .stored
-            .wait
-            .as_ref()
-            .is_some_and(|wait| self.signals.values().any(|signal| signal.wait == wait.wait));
+            .waits
+            .iter()
+            .any(|wait| self.signals.values().any(|signal| signal.wait == wait.wait));
         if signalled || self.stored.cancel.is_some() {
             self.stored.status = Status::Runnable;
         }
@@ -108,7 +108,7 @@ impl Data {
         row.stored.broken = None;
         row.stored.state = commit.state;
         row.stored.wake_at = commit.wake_at;
-        row.stored.wait = commit.wait;
+        row.stored.waits = commit.waits;
         row.journal.extend(commit.events);
         if let Some(seq) = commit.consumed {
             row.signals.remove(&seq);
@@ -149,7 +149,7 @@ impl Store for MemoryStore {
                     version: 0,
                     state: new.state,
                     wake_at: None,
-                    wait: None,
+                    waits: Vec::new(),
                     cancel: None,
                     broken: None,
                 },
@@ -342,7 +342,7 @@ impl Store for MemoryStore {
                 flow: stored.flow.clone(),
                 status: stored.status,
                 key: stored.key.clone(),
-                wait: stored.wait.clone(),
+                waits: stored.waits.clone(),
                 broken: stored.broken.clone(),
             })
             .collect();

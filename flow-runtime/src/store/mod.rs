@@ -2,7 +2,7 @@
 //! metadata, and its implementations.
 //!
 //! A store knows nothing of flows' types: an instance is a row of metadata
-//! (flow, hash, status, version, wake-up time, open wait) and an opaque
+//! (flow, hash, status, version, wake-up time, open waits) and an opaque
 //! state (the serialized [`InstanceState`](crate::InstanceState)); its
 //! journal is a list of opaque events; signals are opaque payloads named by
 //! their wait. The [`Engine`](crate::Engine) encodes and decodes. Every
@@ -88,7 +88,9 @@ impl std::fmt::Display for Status {
     }
 }
 
-/// The `wait` an instance is parked at, as the inbox lists it.
+/// A `wait` an instance is parked at, as the inbox lists it. An instance
+/// waits at one, or, inside a parallel region, at one per branch that
+/// waits (two approvals asked of two people at once).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenWait {
     /// The wait's name.
@@ -147,8 +149,9 @@ pub struct StoredInstance {
     pub state: Vec<u8>,
     /// When it wants to run again without a signal.
     pub wake_at: Option<SystemTime>,
-    /// The wait it is parked at.
-    pub wait: Option<OpenWait>,
+    /// The waits it is parked at, in the order its commit listed them:
+    /// none, one, or several inside a parallel region.
+    pub waits: Vec<OpenWait>,
     /// A cancellation requested and not yet carried out.
     pub cancel: Option<CancelRequest>,
     /// Why it is broken, if it is.
@@ -171,8 +174,8 @@ pub struct Commit {
     pub state: Vec<u8>,
     /// When it wants to run again without a signal.
     pub wake_at: Option<SystemTime>,
-    /// The wait it is parked at now.
-    pub wait: Option<OpenWait>,
+    /// The waits it is parked at now (several inside a parallel region).
+    pub waits: Vec<OpenWait>,
     /// The journal events of the transition, in order.
     pub events: Vec<Vec<u8>>,
     /// The signal the transition consumed.
@@ -238,8 +241,8 @@ pub struct Summary {
     pub status: Status,
     /// Its business key.
     pub key: Option<String>,
-    /// The wait it is parked at.
-    pub wait: Option<OpenWait>,
+    /// The waits it is parked at.
+    pub waits: Vec<OpenWait>,
     /// Why it is broken, if it is ([`Status::Broken`]).
     pub broken: Option<String>,
 }
@@ -304,8 +307,8 @@ pub trait Store: Send + Sync + 'static {
     /// its events, removes the signal it consumed and clears a
     /// [`broken`](StoredInstance::broken) reason (a repaired instance runs
     /// again); it keeps the instance's claim. A commit that parks an
-    /// instance at a wait for which a signal is already stored, or while a
-    /// cancellation is requested, leaves it runnable instead.
+    /// instance at waits one of which already has a signal stored, or while
+    /// a cancellation is requested, leaves it runnable instead.
     fn commit(&self, commits: Vec<Commit>) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// Claims up to `limit` instances that can run at `now` (runnable ones,
@@ -338,7 +341,7 @@ pub trait Store: Send + Sync + 'static {
     fn next_wake(&self) -> BoxFuture<'_, Result<Option<SystemTime>, StoreError>>;
 
     /// Stores a signal for an instance that has not finished. An instance
-    /// parked at the signal's wait becomes runnable.
+    /// parked at the signal's wait (one of its waits) becomes runnable.
     fn signal(
         &self,
         id: InstanceId,

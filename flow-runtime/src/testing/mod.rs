@@ -59,8 +59,6 @@ mod script;
 pub use handle::{Mockable, SubFlowTask, Task, TaskHandle, UntypedTask};
 pub use run::TestRun;
 pub(crate) use script::Script;
-#[doc(hidden)]
-pub use script::Scripted;
 
 use crate::exec::{Hooks, run_with, start_with};
 use crate::flow::{Flow, NodeId};

@@ -2,12 +2,9 @@
 //! consults them before each attempt of a task.
 
 use crate::flow::{Flow, NodeId};
-use crate::history::Path;
-use crate::id::InstanceId;
-use crate::journal::Journal;
-use crate::outcome::Completed;
+use crate::intercept::{Intercept, Intercepted};
 use crate::step::{Step, StepError};
-use std::any::{Any, type_name};
+use std::any::Any;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// The replacements of a `FlowTest`.
@@ -31,7 +28,7 @@ pub(crate) enum Action {
     Value {
         make: MakeValue,
         /// The type the mock produces, for the fallback check in
-        /// [`Scripted::play`].
+        /// [`Intercepted::play`].
         type_name: &'static str,
     },
     /// An injected failure; a permanent one is not retried.
@@ -40,17 +37,6 @@ pub(crate) enum Action {
         permanent: bool,
     },
     Hang,
-    Panic(&'static str),
-}
-
-/// What stands in for one attempt of a task.
-#[doc(hidden)]
-pub enum Scripted {
-    #[doc(hidden)]
-    Value(Result<Box<dyn Any + Send>, StepError>, &'static str),
-    #[doc(hidden)]
-    Hang,
-    #[doc(hidden)]
     Panic(&'static str),
 }
 
@@ -67,7 +53,7 @@ impl<F: Flow> Script<F> {
 
     /// The replacement of this attempt, if any: a rule for this very
     /// attempt wins over one for every attempt.
-    pub(crate) fn take(&self, node: F::Node, step: &Step) -> Option<Scripted> {
+    pub(crate) fn take(&self, node: F::Node, step: &Step) -> Option<Intercepted> {
         let mut rules = self.lock();
         let position = rules
             .iter()
@@ -79,16 +65,16 @@ impl<F: Flow> Script<F> {
             })?;
         rules[position].used = true;
         Some(match &mut rules[position].action {
-            Action::Value { make, type_name } => Scripted::Value(make(step), type_name),
+            Action::Value { make, type_name } => Intercepted::Value(make(step), type_name),
             Action::Fail { error, permanent } => {
                 let error = match permanent {
                     true => StepError::new(crate::Permanent(*error)),
                     false => StepError::new(*error),
                 };
-                Scripted::Value(Err(error), "")
+                Intercepted::Value(Err(error), "")
             }
-            Action::Hang => Scripted::Hang,
-            Action::Panic(message) => Scripted::Panic(message),
+            Action::Hang => Intercepted::Hang,
+            Action::Panic(message) => Intercepted::Panic(message),
         })
     }
 
@@ -114,37 +100,8 @@ impl<F: Flow> Script<F> {
     }
 }
 
-impl Scripted {
-    /// Plays the replacement where the step's call would have been awaited.
-    /// `T` is the task's value type, the one its handle carries, so the
-    /// downcast holds for every mock registered through a handle; the check
-    /// stays for a handle made by hand.
-    pub async fn play<T: 'static>(self) -> Result<T, StepError> {
-        match self {
-            Scripted::Value(Ok(value), mocked) => match value.downcast::<T>() {
-                Ok(value) => Ok(*value),
-                Err(_) => panic!(
-                    "the mock returns `{mocked}`, but the step's value is `{}`",
-                    type_name::<T>()
-                ),
-            },
-            Scripted::Value(Err(error), _) => Err(error),
-            Scripted::Hang => std::future::pending().await,
-            Scripted::Panic(message) => panic!("{message}"),
-        }
-    }
-
-    /// Plays the replacement of a sub-flow call: the child's end and final
-    /// context, as the mock of a [`SubFlowTask`](super::SubFlowTask) gives
-    /// them, stand for a run of the child that entered no node.
-    pub async fn play_sub_flow<S: Flow>(self) -> Result<Completed<S>, StepError> {
-        let (end, context) = self.play::<(S::End, S::Context)>().await?;
-        Ok(Completed {
-            instance: InstanceId::next(),
-            end,
-            context,
-            path: Path::with_capacity(0),
-            journal: Journal::with_capacity(0),
-        })
+impl<F: Flow> Intercept<F::Node> for Script<F> {
+    fn intercept(&self, node: F::Node, step: &Step) -> Option<Intercepted> {
+        self.take(node, step)
     }
 }

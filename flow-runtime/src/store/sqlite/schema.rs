@@ -10,10 +10,10 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::Path;
 
 /// Marks a SQLite file as a flow store: `"flow"` in ASCII.
-const APPLICATION_ID: i32 = 0x666c_6f77;
+pub(super) const APPLICATION_ID: i32 = 0x666c_6f77;
 
 /// Each entry takes the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub(super) const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -24,7 +24,7 @@ pub(super) const VERSION: i64 = MIGRATIONS.len() as i64;
 /// back exactly as it was written (as in the memory store): a wake-up time
 /// rounded to milliseconds would either fire early or read back changed.
 /// `hash` holds the u64's bits as an i64.
-const V1: &str = "
+pub(super) const V1: &str = "
 CREATE TABLE instances (
     id                TEXT PRIMARY KEY NOT NULL, -- 32 hexadecimal digits
     created           INTEGER NOT NULL UNIQUE,   -- order of creation, 1, 2, ...
@@ -75,6 +75,28 @@ CREATE TABLE dedupe (
     key      TEXT NOT NULL,
     PRIMARY KEY (instance, key)
 ) WITHOUT ROWID;
+";
+
+/// Version 2: an instance may wait at several waits at once (one per
+/// branch of a parallel region that waits), so its open waits get a table
+/// of their own; the columns of version 1's one open wait move there.
+const V2: &str = "
+CREATE TABLE waits (
+    instance    TEXT NOT NULL REFERENCES instances (id),
+    position    INTEGER NOT NULL,                -- 0, 1, ... in the commit's order
+    wait        TEXT NOT NULL,
+    assignee    TEXT,
+    groups_json TEXT NOT NULL,                   -- JSON array of strings
+    since       INTEGER NOT NULL,
+    PRIMARY KEY (instance, position)
+) WITHOUT ROWID;
+INSERT INTO waits (instance, position, wait, assignee, groups_json, since)
+    SELECT id, 0, wait_name, wait_assignee, coalesce(wait_groups, '[]'), coalesce(wait_since, 0)
+    FROM instances WHERE wait_name IS NOT NULL;
+ALTER TABLE instances DROP COLUMN wait_name;
+ALTER TABLE instances DROP COLUMN wait_assignee;
+ALTER TABLE instances DROP COLUMN wait_groups;
+ALTER TABLE instances DROP COLUMN wait_since;
 ";
 
 /// Opens the writer's connection: WAL, the options' `synchronous`, foreign

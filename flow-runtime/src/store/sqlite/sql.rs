@@ -8,6 +8,7 @@ use crate::store::{
     StoreError, StoredInstance, StoredSignal, Summary,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Why an operation stopped: the store's answer (nothing of the operation
@@ -87,26 +88,63 @@ fn read_status(row: &Row<'_>, column: usize) -> Sql<Status> {
     Status::from_name(&name).ok_or_else(|| corrupt(format!("status `{name}`")))
 }
 
+/// The open waits of `id`, in the order its last commit listed them.
+fn read_waits(conn: &Connection, id: &str) -> Sql<Vec<OpenWait>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT wait, assignee, groups_json, since FROM waits
+         WHERE instance = ?1 ORDER BY position",
+    )?;
+    let mut rows = statement.query([id])?;
+    let mut waits = Vec::new();
+    while let Some(row) = rows.next()? {
+        waits.push(read_wait(row, 0)?);
+    }
+    Ok(waits)
+}
+
 /// The columns of an [`OpenWait`], from `column` on: name, assignee,
 /// groups, since.
-fn read_wait(row: &Row<'_>, column: usize) -> Sql<Option<OpenWait>> {
-    let Some(wait) = row.get::<_, Option<String>>(column)? else {
-        return Ok(None);
-    };
+fn read_wait(row: &Row<'_>, column: usize) -> Sql<OpenWait> {
     let groups: String = row.get(column + 2)?;
-    Ok(Some(OpenWait {
-        wait,
+    Ok(OpenWait {
+        wait: row.get(column)?,
         assignee: row.get(column + 1)?,
         groups: serde_json::from_str(&groups).map_err(corrupt)?,
         since: from_time(row.get(column + 3)?),
-    }))
+    })
+}
+
+/// Replaces the open waits of `id` with `waits`.
+fn write_waits(conn: &Connection, id: &str, waits: &[OpenWait]) -> Sql<()> {
+    conn.prepare_cached("DELETE FROM waits WHERE instance = ?1")?
+        .execute([id])?;
+    if waits.is_empty() {
+        return Ok(());
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO waits (instance, position, wait, assignee, groups_json, since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (position, open) in (0_i64..).zip(waits) {
+        let groups = serde_json::to_string(&open.groups).map_err(backend)?;
+        insert.execute(params![
+            id,
+            position,
+            open.wait,
+            open.assignee,
+            groups,
+            time(open.since)?
+        ])?;
+    }
+    Ok(())
 }
 
 const INSTANCE: &str = "id, flow, hash, business_key, status, version, state, wake_at, \
-     wait_name, wait_assignee, wait_groups, wait_since, cancel_reason, cancel_compensate, broken";
+     cancel_reason, cancel_compensate, broken";
 
+/// An instance's row, without its waits (see [`read_waits`]).
 fn read_instance(row: &Row<'_>) -> Sql<StoredInstance> {
-    let reason: Option<String> = row.get(12)?;
+    let reason: Option<String> = row.get(8)?;
     Ok(StoredInstance {
         id: read_id(row, 0)?,
         flow: row.get(1)?,
@@ -116,15 +154,15 @@ fn read_instance(row: &Row<'_>) -> Sql<StoredInstance> {
         version: row.get::<_, i64>(5)?.cast_unsigned(),
         state: row.get(6)?,
         wake_at: row.get::<_, Option<i64>>(7)?.map(from_time),
-        wait: read_wait(row, 8)?,
+        waits: Vec::new(),
         cancel: match reason {
             Some(reason) => Some(CancelRequest {
                 reason,
-                compensate: row.get::<_, Option<bool>>(13)?.unwrap_or_default(),
+                compensate: row.get::<_, Option<bool>>(9)?.unwrap_or_default(),
             }),
             None => None,
         },
-        broken: row.get(14)?,
+        broken: row.get(10)?,
     })
 }
 
@@ -162,14 +200,15 @@ fn append(conn: &Connection, id: &str, events: &[Vec<u8>]) -> Sql<()> {
 }
 
 /// A parked instance becomes runnable when something it waits for is
-/// already here: a signal for its wait, or a cancellation.
+/// already here: a signal for one of its waits, or a cancellation.
 fn settle(conn: &Connection, id: &str) -> Sql<()> {
     conn.prepare_cached(
         "UPDATE instances SET status = 'runnable'
          WHERE id = ?1 AND status IN ('waiting', 'sleeping')
            AND (cancel_reason IS NOT NULL
-                OR EXISTS (SELECT 1 FROM signals
-                           WHERE signals.instance = ?1 AND signals.wait = instances.wait_name))",
+                OR EXISTS (SELECT 1 FROM signals JOIN waits
+                             ON waits.instance = signals.instance AND waits.wait = signals.wait
+                           WHERE signals.instance = ?1))",
     )?
     .execute([id])?;
     Ok(())
@@ -213,23 +252,13 @@ pub(super) fn create(conn: &Connection, new: &NewInstance) -> Sql<Created> {
 pub(super) fn commit(conn: &Connection, commits: &[Commit]) -> Sql<()> {
     for commit in commits {
         let id = id_text(commit.id);
-        let (wait, assignee, groups, since) = match &commit.wait {
-            Some(open) => (
-                Some(open.wait.as_str()),
-                open.assignee.as_deref(),
-                Some(serde_json::to_string(&open.groups).map_err(backend)?),
-                Some(time(open.since)?),
-            ),
-            None => (None, None, None, None),
-        };
         let changed = conn
             .prepare_cached(
                 "UPDATE instances SET status = ?3, version = version + 1, state = ?4,
-                    wake_at = ?5, wait_name = ?6, wait_assignee = ?7, wait_groups = ?8,
-                    wait_since = ?9,
-                    cancel_reason = CASE WHEN ?10 THEN NULL ELSE cancel_reason END,
-                    cancel_compensate = CASE WHEN ?10 THEN NULL ELSE cancel_compensate END,
-                    hash = ?11, broken = NULL
+                    wake_at = ?5,
+                    cancel_reason = CASE WHEN ?6 THEN NULL ELSE cancel_reason END,
+                    cancel_compensate = CASE WHEN ?6 THEN NULL ELSE cancel_compensate END,
+                    hash = ?7, broken = NULL
                  WHERE id = ?1 AND version = ?2",
             )?
             .execute(params![
@@ -238,10 +267,6 @@ pub(super) fn commit(conn: &Connection, commits: &[Commit]) -> Sql<()> {
                 commit.status.as_str(),
                 commit.state,
                 optional_time(commit.wake_at)?,
-                wait,
-                assignee,
-                groups,
-                since,
                 commit.status.is_finished(),
                 commit.hash.cast_signed(),
             ])?;
@@ -257,6 +282,7 @@ pub(super) fn commit(conn: &Connection, commits: &[Commit]) -> Sql<()> {
                 actual: actual.cast_unsigned(),
             }));
         }
+        write_waits(conn, &id, &commit.waits)?;
         append(conn, &id, &commit.events)?;
         if let Some(seq) = commit.consumed {
             conn.prepare_cached("DELETE FROM signals WHERE seq = ?1 AND instance = ?2")?
@@ -301,14 +327,16 @@ pub(super) fn claim(
         let mut statement = conn.prepare_cached(&query)?;
         let mut rows = statement.query(params![now, count])?;
         while let Some(row) = rows.next()? {
-            found.push((row.get::<_, i64>(15)?, read_instance(row)?));
+            found.push((row.get::<_, i64>(11)?, read_instance(row)?));
         }
     }
     found.sort_by_key(|(created, _)| *created);
     found.truncate(limit);
     let mut lease = conn.prepare_cached("UPDATE instances SET claimed_until = ?2 WHERE id = ?1")?;
-    for (_, instance) in &found {
-        lease.execute(params![id_text(instance.id), until])?;
+    for (_, instance) in &mut found {
+        let id = id_text(instance.id);
+        lease.execute(params![id, until])?;
+        instance.waits = read_waits(conn, &id)?;
     }
     Ok(found.into_iter().map(|(_, instance)| instance).collect())
 }
@@ -407,8 +435,13 @@ pub(super) fn mark_broken(conn: &Connection, id: InstanceId, reason: &str) -> Sq
 pub(super) fn load(conn: &Connection, id: InstanceId) -> Sql<Option<StoredInstance>> {
     let query = format!("SELECT {INSTANCE} FROM instances WHERE id = ?1");
     let mut statement = conn.prepare_cached(&query)?;
-    let mut rows = statement.query([id_text(id)])?;
-    rows.next()?.map(read_instance).transpose()
+    let text = id_text(id);
+    let mut rows = statement.query([&text])?;
+    let Some(mut instance) = rows.next()?.map(read_instance).transpose()? else {
+        return Ok(None);
+    };
+    instance.waits = read_waits(conn, &text)?;
+    Ok(Some(instance))
 }
 
 pub(super) fn next_wake(conn: &Connection) -> Sql<Option<SystemTime>> {
@@ -459,23 +492,36 @@ pub(super) fn list(conn: &Connection, filter: Filter) -> Sql<Vec<Summary>> {
         (None, Some(_)) => "WHERE ?1 IS NULL AND status = ?2",
         (None, None) => "WHERE ?1 IS NULL AND ?2 IS NULL",
     };
+    let status = filter.status.map(Status::as_str);
+    // The open waits of the selected instances, in one walk.
+    let waits = format!(
+        "SELECT waits.instance, waits.wait, waits.assignee, waits.groups_json, waits.since
+         FROM waits JOIN instances ON instances.id = waits.instance
+         {condition} ORDER BY waits.instance, waits.position"
+    );
+    let mut open: HashMap<String, Vec<OpenWait>> = HashMap::new();
+    let mut statement = conn.prepare_cached(&waits)?;
+    let mut rows = statement.query(params![filter.flow, status])?;
+    while let Some(row) = rows.next()? {
+        let instance: String = row.get(0)?;
+        open.entry(instance).or_default().push(read_wait(row, 1)?);
+    }
     let query = format!(
-        "SELECT id, flow, status, business_key, wait_name, wait_assignee, wait_groups, wait_since,
-                broken
+        "SELECT id, flow, status, business_key, broken
          FROM instances {condition} ORDER BY created"
     );
     let mut statement = conn.prepare_cached(&query)?;
-    let status = filter.status.map(Status::as_str);
     let mut rows = statement.query(params![filter.flow, status])?;
     let mut found = Vec::new();
     while let Some(row) = rows.next()? {
+        let text: String = row.get(0)?;
         found.push(Summary {
             id: read_id(row, 0)?,
             flow: row.get(1)?,
             status: read_status(row, 2)?,
             key: row.get(3)?,
-            wait: read_wait(row, 4)?,
-            broken: row.get(8)?,
+            waits: open.remove(&text).unwrap_or_default(),
+            broken: row.get(4)?,
         });
     }
     Ok(found)

@@ -29,12 +29,12 @@ fn commit(n: u128, version: u64) -> Commit {
         status: Status::Waiting,
         state: b"parked".to_vec(),
         wake_at: Some(UNIX_EPOCH + Duration::new(1_800_000_000, 7)),
-        wait: Some(OpenWait {
+        waits: vec![OpenWait {
             wait: "approve".to_owned(),
             assignee: None,
             groups: vec!["managers".to_owned()],
             since: UNIX_EPOCH - Duration::from_nanos(5),
-        }),
+        }],
         events: vec![b"parked".to_vec()],
         consumed: None,
     }
@@ -108,14 +108,17 @@ fn a_file_of_a_newer_schema_is_refused_untouched() {
     assert_eq!(
         error.to_string(),
         format!(
-            "the store `{}` has schema version 2, newer than the 1 this build reads: \
+            "the store `{}` has schema version {}, newer than the {} this build reads: \
              open it with a newer flow-runtime",
-            path.display()
+            path.display(),
+            schema::VERSION + 1,
+            schema::VERSION,
         )
     );
     assert_eq!(user_version(&path), schema::VERSION + 1);
     let store_error = StoreError::from(error);
-    assert!(matches!(store_error, StoreError::Backend(message) if message.contains("version 2")));
+    let newer = format!("version {}", schema::VERSION + 1);
+    assert!(matches!(store_error, StoreError::Backend(message) if message.contains(&newer)));
 }
 
 #[test]
@@ -167,6 +170,7 @@ fn a_new_file_gets_the_whole_schema_and_passes_the_integrity_check() {
             "journal",
             "signals",
             "signals_by_instance",
+            "waits",
         ]
     );
 }
@@ -341,4 +345,62 @@ fn times_read_back_exactly() {
     }
     let far = UNIX_EPOCH + Duration::from_secs(400 * 365 * 86_400);
     assert!(sql::time(far).is_err(), "past 2262 is refused, not wrapped");
+}
+
+/// A file of schema version 1 kept one open wait per instance in columns of
+/// `instances`; opening it moves that wait to the `waits` table of version
+/// 2, where a signal for it still makes the instance runnable.
+#[tokio::test]
+async fn a_version_1_file_keeps_its_open_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flows.db");
+    let conn = raw(&path);
+    conn.execute_batch(schema::V1).unwrap();
+    conn.pragma_update(None, "application_id", schema::APPLICATION_ID)
+        .unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    conn.execute(
+        "INSERT INTO instances (id, created, flow, hash, status, version, state,
+                                wait_name, wait_assignee, wait_groups, wait_since)
+         VALUES (?1, 1, 'order', 0, 'waiting', 3, x'7b7d', 'approve', 'ann', '[\"managers\"]', 5)",
+        [id(1).to_string()],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO instances (id, created, flow, hash, status, version, state)
+         VALUES (?1, 2, 'order', 0, 'runnable', 0, x'7b7d')",
+        [id(2).to_string()],
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(user_version(&path), schema::VERSION);
+    let waiting = store.load(id(1)).await.unwrap().unwrap();
+    assert_eq!((waiting.status, waiting.version), (Status::Waiting, 3));
+    let approve = OpenWait {
+        wait: "approve".to_owned(),
+        assignee: Some("ann".to_owned()),
+        groups: vec!["managers".to_owned()],
+        since: UNIX_EPOCH + Duration::from_nanos(5),
+    };
+    assert_eq!(waiting.waits, std::slice::from_ref(&approve));
+    assert!(store.load(id(2)).await.unwrap().unwrap().waits.is_empty());
+    let listed = store.list(Filter::default()).await.unwrap();
+    assert_eq!(listed[0].waits, [approve]);
+    assert!(listed[1].waits.is_empty());
+
+    let signal = NewSignal {
+        wait: "approve".to_owned(),
+        payload: b"{}".to_vec(),
+        by: None,
+        dedupe: None,
+    };
+    store.signal(id(1), signal).await.unwrap();
+    let status = store.load(id(1)).await.unwrap().unwrap().status;
+    assert_eq!(status, Status::Runnable);
+    let check: String = raw(&path)
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
 }
