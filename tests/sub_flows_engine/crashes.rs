@@ -37,10 +37,7 @@ impl Point {
             Point::ChildStored => {
                 at == CommitPoint::Before
                     && commit.hash == lend
-                    && commit
-                        .wait
-                        .as_ref()
-                        .is_some_and(|wait| wait.wait == "review")
+                    && commit.waits.iter().any(|wait| wait.wait == "review")
             }
             Point::ChildFinished => {
                 at == CommitPoint::After

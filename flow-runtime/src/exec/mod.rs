@@ -21,8 +21,8 @@ mod sub_flow;
 mod task_run;
 
 pub(crate) use attempt::panic_message;
-pub(crate) use child::{ChildEnd, Host};
 pub use branch::Waited;
+pub(crate) use child::{ChildEnd, Host};
 pub(crate) use hooks::Hooks;
 pub use memory::{run, start};
 pub(crate) use memory::{run_with, start_with};

@@ -1,7 +1,7 @@
 //! Where an instance is between two transitions.
 
-use crate::id::InstanceId;
 use super::Region;
+use crate::id::InstanceId;
 use crate::outcome::Cause;
 use serde::{Deserialize, Serialize};
 use std::time::SystemTime;
