@@ -318,7 +318,15 @@ pub(crate) fn open_waits<N: NodeId, E>(at: &Position<N, E>) -> Vec<OpenWait> {
             groups: Vec::new(),
             since: *since,
         }],
-        Position::Region(region) if !region.resumes() => region.open_waits_for_store(),
+        Position::Region(region) if !region.resumes() => region
+            .open_user_tasks()
+            .map(|(node, assignee, groups, since)| OpenWait {
+                wait: node.name().to_owned(),
+                assignee: assignee.map(str::to_owned),
+                groups: groups.to_vec(),
+                since,
+            })
+            .collect(),
         _ => Vec::new(),
     }
 }

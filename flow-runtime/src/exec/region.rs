@@ -22,7 +22,6 @@ use crate::intercept::{Intercept, Intercepted};
 use crate::journal::Event;
 use crate::signal::Signal;
 use crate::step::{Step, StepError};
-use crate::store::OpenWait;
 use serde::{Deserialize, Serialize};
 use std::time::SystemTime;
 
@@ -186,26 +185,21 @@ impl<N: NodeId> Region<N> {
             .min()
     }
 
-    /// The waits the inbox lists for the parked region.
-    pub(crate) fn open_waits_for_store(&self) -> Vec<OpenWait> {
-        self.memo
-            .iter()
-            .filter_map(|memo| match &memo.visit {
-                Visited::Wait {
-                    since,
-                    assignee,
-                    groups,
-                    ended: None,
-                    ..
-                } => Some(OpenWait {
-                    wait: memo.node.name().to_owned(),
-                    assignee: assignee.clone(),
-                    groups: groups.clone(),
-                    since: *since,
-                }),
-                _ => None,
-            })
-            .collect()
+    /// The waits inside the region that wait for a signal now, with who
+    /// may complete each and since when: what the inbox lists.
+    pub(crate) fn open_user_tasks(
+        &self,
+    ) -> impl Iterator<Item = (N, Option<&str>, &[String], SystemTime)> + '_ {
+        self.memo.iter().filter_map(|memo| match &memo.visit {
+            Visited::Wait {
+                since,
+                assignee,
+                groups,
+                ended: None,
+                ..
+            } => Some((memo.node, assignee.as_deref(), groups.as_slice(), *since)),
+            _ => None,
+        })
     }
 
     /// Whether a branch can go on, so the region replays next.
