@@ -52,7 +52,10 @@ pub struct InstanceState<F: Flow> {
     pub started_at: SystemTime,
     /// Where it is.
     pub position: Position<F::Node, F::End>,
-    /// Its context.
+    /// Its context. Inside a parallel region it parked in, the context
+    /// with what the branches stored so far; the context as it was at the
+    /// split, which the region replays from, is in its
+    /// [`Region`](crate::Region).
     pub context: F::Context,
     /// How often it entered each node, by node index.
     pub visits: Vec<u32>,
