@@ -1,7 +1,7 @@
 //! One behaviour suite for every [`Store`]: each test below is a generic
 //! async function over a store, and `conformance!` instantiates it once per
-//! implementation (`memory::…`, `sqlite::…`), so both answer every question
-//! exactly alike.
+//! implementation (`memory::…`, `sqlite::…`, `postgres::…`), so all answer
+//! every question exactly alike.
 
 use flow_runtime::InstanceId;
 use flow_runtime::store::{
@@ -31,8 +31,26 @@ macro_rules! conformance {
                 }
             )*
         }
+
+        // With a server (`FLOW_POSTGRES_URL`), each test in a schema of its
+        // own; without one, each prints SKIPPED (or fails under
+        // `FLOW_REQUIRE_POSTGRES=1`).
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let Some(schema) = super::pg::Schema::new(stringify!($test)) else {
+                        return;
+                    };
+                    super::$test(schema.store().await).await;
+                }
+            )*
+        }
     };
 }
+
+#[path = "support/postgres.rs"]
+mod pg;
 
 conformance!(
     create_stores_a_runnable_instance,

@@ -253,7 +253,7 @@ async fn send(inner: &Inner, commit: Commit, version: &mut u64) -> Result<(), St
             inner.committed();
             Ok(())
         }
-        Err(error @ StoreError::Conflict { .. }) => {
+        Err(error @ (StoreError::Conflict { .. } | StoreError::LeaseLost { .. })) => {
             tracing::warn!(%error, "another worker moved the instance on; abandoning it");
             Err(error)
         }

@@ -9,16 +9,32 @@
 //! implementation passes one conformance suite (`tests/store_conformance.rs`).
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{OpenError as PostgresOpenError, PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
-pub use sqlite::{OpenError, SqliteOptions, SqliteStore, Synchronous, WriteStats};
+pub use sqlite::{OpenError, SqliteOptions, SqliteStore, Synchronous};
 
 use crate::id::InstanceId;
 use futures::future::BoxFuture;
 use std::time::{Duration, SystemTime};
+
+/// What a store's writer has committed (`SqliteStore::write_stats`,
+/// `PostgresStore::write_stats`): physical transactions, and the logical
+/// operations they carried. Their ratio is the group commit's batch size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct WriteStats {
+    /// Physical transactions committed.
+    pub transactions: u64,
+    /// Logical operations they carried, refused ones included.
+    pub operations: u64,
+}
 
 /// Where an instance is in its life, as the store sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -278,6 +294,18 @@ pub enum StoreError {
         /// The version in the store.
         actual: u64,
     },
+    /// Another worker holds the instance's claim: this store's lease on it
+    /// ran out (the worker was paused or slow past its lease) and another
+    /// store claimed it. The commit (or renewal) was refused, nothing
+    /// changed; the engine abandons the instance to the other worker. Only
+    /// stores shared by several workers (PostgreSQL) fence by owner.
+    #[error(
+        "instance {id} is claimed by another worker (this one's lease ran out): the commit was refused"
+    )]
+    LeaseLost {
+        /// The instance.
+        id: InstanceId,
+    },
     /// The store itself failed (I/O, disk full, ...). Nothing of the
     /// request was applied.
     #[error("the store failed: {0}")]
@@ -288,7 +316,7 @@ pub enum StoreError {
 ///
 /// Every method is one atomic step: it happens whole or not at all.
 /// Implementations: [`MemoryStore`] and, with the `sqlite` feature,
-/// `SqliteStore`; PostgreSQL follows.
+/// `SqliteStore`; with the `postgres` feature, `PostgresStore`.
 pub trait Store: Send + Sync + 'static {
     /// Stores a new, runnable instance, unless one of the same flow has the
     /// same business key, or one has the same id (a create repeated after
@@ -302,7 +330,9 @@ pub trait Store: Send + Sync + 'static {
     /// Applies every commit, in order, or none: a commit whose version is
     /// not the stored one (after the batch's earlier commits) fails the
     /// batch with [`StoreError::Conflict`], one of an unknown instance with
-    /// [`StoreError::UnknownInstance`]. Each applied commit bumps the
+    /// [`StoreError::UnknownInstance`], and, in a store that fences by
+    /// owner, one of an instance another store has claimed since with
+    /// [`StoreError::LeaseLost`]. Each applied commit bumps the
     /// instance's version by one, stores its state under its hash, appends
     /// its events, removes the signal it consumed and clears a
     /// [`broken`](StoredInstance::broken) reason (a repaired instance runs

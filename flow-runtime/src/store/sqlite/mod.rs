@@ -9,7 +9,7 @@ mod writer;
 
 use super::{
     CancelRequest, Commit, Created, Delivery, Filter, NewInstance, NewSignal, Store, StoreError,
-    StoredInstance, StoredSignal, Summary,
+    StoredInstance, StoredSignal, Summary, WriteStats,
 };
 use crate::id::InstanceId;
 use futures::future::{BoxFuture, FutureExt};
@@ -97,17 +97,6 @@ struct Inner {
     thread: Option<JoinHandle<()>>,
     readers: Arc<Readers>,
     counts: Arc<Counts>,
-}
-
-/// What a [`SqliteStore`]'s writer has committed: see
-/// [`SqliteStore::write_stats`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct WriteStats {
-    /// Physical transactions committed.
-    pub transactions: u64,
-    /// Logical operations they carried, refused ones included.
-    pub operations: u64,
 }
 
 /// How a [`SqliteStore`] opens its file.

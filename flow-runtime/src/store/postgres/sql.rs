@@ -1,0 +1,165 @@
+//! The statements, each one round trip. Every write locks the rows it
+//! changes (row locks, `READ COMMITTED`); a claim skips rows another
+//! transaction holds (`FOR UPDATE SKIP LOCKED`).
+
+/// A new instance and its first events: `$1` id, `$2` flow, `$3` hash,
+/// `$4` key, `$5` state, `$6` events. Nothing if the id or the (flow, key)
+/// is taken; returns how many rows went in.
+pub(super) const CREATE: &str = "
+WITH inserted AS (
+    INSERT INTO instances (id, flow, hash, business_key, status, version, state, journal_len)
+    VALUES ($1, $2, $3, $4, 'runnable', 0, $5, cardinality($6::bytea[]))
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), appended AS (
+    INSERT INTO journal (instance, seq, event)
+    SELECT inserted.id, e.ord::integer - 1, e.event
+    FROM inserted, unnest($6::bytea[]) WITH ORDINALITY AS e(event, ord)
+)
+SELECT count(*) FROM inserted";
+
+/// The instance that holds a business key.
+pub(super) const BY_KEY: &str = "SELECT id FROM instances WHERE flow = $1 AND business_key = $2";
+
+/// One commit, fenced: applied only if the instance is at version `$2` and
+/// is claimed by no other store than `$14`. `$1` id, `$3` status, `$4`
+/// state, `$5` wake-up, `$6`..`$9` the open wait, `$10` whether it
+/// finished (which clears a cancellation), `$11` hash, `$12` events, `$13`
+/// the consumed signal. Returns how many rows it changed (0 or 1).
+pub(super) const COMMIT: &str = "
+WITH updated AS (
+    UPDATE instances SET
+        status = $3, version = version + 1, state = $4, wake_at = $5,
+        wait_name = $6, wait_assignee = $7, wait_groups = $8, wait_since = $9,
+        cancel_reason = CASE WHEN $10::boolean THEN NULL ELSE cancel_reason END,
+        cancel_compensate = CASE WHEN $10::boolean THEN NULL ELSE cancel_compensate END,
+        hash = $11, broken = NULL,
+        journal_len = journal_len + cardinality($12::bytea[])
+    WHERE id = $1 AND version = $2 AND (owner IS NULL OR owner = $14)
+    RETURNING journal_len - cardinality($12::bytea[]) AS base
+), appended AS (
+    INSERT INTO journal (instance, seq, event)
+    SELECT $1, updated.base + e.ord::integer - 1, e.event
+    FROM updated, unnest($12::bytea[]) WITH ORDINALITY AS e(event, ord)
+), consumed AS (
+    DELETE FROM signals
+    WHERE seq = $13 AND instance = $1 AND EXISTS (SELECT 1 FROM updated)
+)
+SELECT count(*) FROM updated";
+
+/// Parked instances among `$1` for which a signal of their wait is stored,
+/// or a cancellation requested, become runnable. Run after the commits that
+/// parked them, as a statement of its own: it sees every signal committed
+/// before it (a signal locks its instance's row first, so one committed
+/// later sees the parked status and settles it itself).
+pub(super) const SETTLE: &str = "
+UPDATE instances SET status = 'runnable'
+WHERE id = ANY($1::text[]) AND status IN ('waiting', 'sleeping')
+  AND (cancel_reason IS NOT NULL
+       OR EXISTS (SELECT 1 FROM signals
+                  WHERE signals.instance = instances.id AND signals.wait = instances.wait_name))";
+
+/// Why a commit was refused: the instance's version and owner.
+pub(super) const FENCE: &str = "SELECT version, owner FROM instances WHERE id = $1";
+
+/// Claims up to `$2` instances that can run at `$1` for store `$3` until
+/// `$4`, in creation order, skipping rows another transaction holds.
+pub(super) fn claim() -> String {
+    format!(
+        "
+WITH picked AS (
+    SELECT id AS picked_id FROM instances
+    WHERE (status = 'runnable' OR (status IN ('waiting', 'sleeping') AND wake_at <= $1))
+      AND (claimed_until IS NULL OR claimed_until <= $1)
+    ORDER BY created
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE instances SET owner = $3, claimed_until = $4
+FROM picked WHERE instances.id = picked.picked_id
+RETURNING {}, created",
+        super::rows::INSTANCE
+    )
+}
+
+/// Gives `$1` back if store `$2` holds it (or nobody does); whether it
+/// exists.
+pub(super) const RELEASE: &str = "
+WITH released AS (
+    UPDATE instances SET owner = NULL, claimed_until = NULL
+    WHERE id = $1 AND (owner IS NULL OR owner = $2)
+)
+SELECT EXISTS (SELECT 1 FROM instances WHERE id = $1)";
+
+/// Extends store `$3`'s claim on `$1` to at least `$2` (taking it, if
+/// nobody holds it). Returns the rows changed.
+pub(super) const RENEW: &str = "
+UPDATE instances SET claimed_until = greatest(claimed_until, $2), owner = $3
+WHERE id = $1 AND (owner IS NULL OR owner = $3)";
+
+/// The earliest wake-up of a parked instance, after its claim if it has
+/// one.
+pub(super) const NEXT_WAKE: &str = "
+SELECT min(greatest(wake_at, claimed_until)) FROM instances
+WHERE status IN ('waiting', 'sleeping') AND wake_at IS NOT NULL";
+
+/// Locks `$1`'s row for a signal and reads its status.
+pub(super) const LOCK_STATUS: &str =
+    "SELECT status FROM instances WHERE id = $1 FOR NO KEY UPDATE";
+
+pub(super) const DEDUPE: &str =
+    "INSERT INTO dedupe (instance, key) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+/// Stores a signal (`$1` instance, `$2` wait, `$3` payload, `$4` by, `$5`
+/// arrival) and wakes the instance if it is parked at that wait.
+pub(super) const SIGNAL: &str = "
+WITH stored AS (
+    INSERT INTO signals (instance, wait, payload, by_user, received_at)
+    VALUES ($1, $2, $3, $4, $5)
+)
+UPDATE instances SET status = 'runnable'
+WHERE id = $1 AND status IN ('waiting', 'sleeping')
+  AND (cancel_reason IS NOT NULL OR wait_name = $2)";
+
+pub(super) const SIGNALS: &str = "
+SELECT seq, wait, payload, by_user, received_at FROM signals
+WHERE instance = $1 ORDER BY seq";
+
+/// Requests a cancellation of an unfinished instance (the first request
+/// stays) and wakes it if parked. Returns the rows changed.
+pub(super) const CANCEL: &str = "
+UPDATE instances SET
+    cancel_reason = coalesce(cancel_reason, $2),
+    cancel_compensate = CASE WHEN cancel_reason IS NULL THEN $3 ELSE cancel_compensate END,
+    status = CASE WHEN status IN ('waiting', 'sleeping') THEN 'runnable' ELSE status END
+WHERE id = $1 AND status NOT IN ('completed', 'failed', 'cancelled', 'compensation_failed')";
+
+pub(super) const STATUS: &str = "SELECT status FROM instances WHERE id = $1";
+
+pub(super) const MARK_BROKEN: &str = "
+UPDATE instances SET status = 'broken', broken = $2, owner = NULL, claimed_until = NULL
+WHERE id = $1";
+
+pub(super) const JOURNAL: &str = "SELECT event FROM journal WHERE instance = $1 ORDER BY seq";
+
+pub(super) fn load() -> String {
+    format!(
+        "SELECT {} FROM instances WHERE id = $1",
+        super::rows::INSTANCE
+    )
+}
+
+/// Instances by flow and status, each filter applying when set: one
+/// statement per combination, so each uses its index.
+pub(super) fn list(flow: bool, status: bool) -> String {
+    let condition = match (flow, status) {
+        (true, true) => "WHERE flow = $1 AND status = $2",
+        (true, false) => "WHERE flow = $1",
+        (false, true) => "WHERE status = $1",
+        (false, false) => "",
+    };
+    format!(
+        "SELECT {} FROM instances {condition} ORDER BY created",
+        super::rows::SUMMARY
+    )
+}
