@@ -87,8 +87,9 @@ impl Schema {
             .unwrap_or_else(|error| panic!("{URL_VAR}={}: {error}", self.url))
     }
 
-    /// Runs SQL on the server, outside any store (to look at or tamper
-    /// with the tables, as an operator would).
+    /// Runs SQL on the server in this schema, outside any store (to look
+    /// at or tamper with the tables, as an operator would): the rows of one
+    /// statement, none of several (`;`-separated).
     pub async fn execute(&self, sql: &str) -> Vec<tokio_postgres::Row> {
         let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
             .await
@@ -98,10 +99,13 @@ impl Schema {
             .batch_execute(&format!("SET search_path = {}", self.name))
             .await
             .unwrap();
-        let rows = client
-            .query(sql, &[])
-            .await
-            .unwrap_or_else(|error| panic!("`{sql}`: {error}"));
+        // Several statements go as one simple query; one returns its rows.
+        let rows = if sql.contains(';') {
+            client.batch_execute(sql).await.map(|()| Vec::new())
+        } else {
+            client.query(sql, &[]).await
+        }
+        .unwrap_or_else(|error| panic!("`{sql}`: {error:?}"));
         drop(client);
         let _ = driver.await;
         rows

@@ -52,6 +52,8 @@ mod children;
 mod driver;
 mod error;
 mod inbox;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod refusal;
 mod register;
 mod registry;
@@ -95,6 +97,7 @@ pub struct EngineBuilder {
     observers: Vec<Arc<dyn Observer>>,
     crash_after: Option<usize>,
     crash_hook: Option<CrashHook>,
+    client_only: bool,
 }
 
 /// Crash testing: where a commit stands when the engine calls the hook set
@@ -152,6 +155,7 @@ impl Engine {
             observers: Vec::new(),
             crash_after: None,
             crash_hook: None,
+            client_only: false,
         }
     }
 
@@ -270,6 +274,44 @@ impl EngineBuilder {
         self
     }
 
+    /// This engine runs no instance: it starts, signals, cancels and
+    /// queries them (and awaits their outcomes, looking at the store every
+    /// poll interval) for the workers that share its store to run. For a
+    /// process that is no worker, such as an HTTP handler delivering
+    /// approvals beside a pool of workers on PostgreSQL.
+    ///
+    /// ```
+    /// use flow_runtime::prelude::*;
+    /// use flow_runtime::{Engine, Status};
+    /// use flow_runtime::store::MemoryStore;
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize, Default)]
+    /// pub struct Ticket {}
+    ///
+    /// flow! {
+    ///     pub flow Note(ticket: Ticket) {
+    ///         start -> done;
+    ///         end done;
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), flow_runtime::EngineError> {
+    /// let store = MemoryStore::new();
+    /// let client = Engine::builder(store.clone()).register::<Note>().client_only().start();
+    /// let id = client.start::<Note>(Ticket {}).await?;
+    /// tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    /// assert_eq!(client.status(id).await?, Status::Runnable, "nobody ran it");
+    ///
+    /// let worker = Engine::builder(store).register::<Note>().start();
+    /// assert!(worker.outcome::<Note>(id).await?.is_ok());
+    /// worker.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn client_only(mut self) -> Self {
+        self.client_only = true;
+        self
+    }
+
     /// Shows every event of every instance to `observer`.
     pub fn observe(mut self, observer: impl Observer) -> Self {
         self.observers.push(Arc::new(observer));
@@ -331,10 +373,10 @@ impl EngineBuilder {
             crash_after: self.crash_after,
             crash_hook: self.crash_hook,
         });
-        let run_loop = tokio::spawn(run_loop(inner.clone()));
+        let run_loop = (!self.client_only).then(|| tokio::spawn(run_loop(inner.clone())));
         Engine {
             inner,
-            run_loop: Arc::new(Mutex::new(Some(run_loop))),
+            run_loop: Arc::new(Mutex::new(run_loop)),
         }
     }
 }

@@ -171,10 +171,10 @@ pub enum OpenError {
 }
 
 impl OpenError {
-    fn postgres(doing: &str, error: &dyn std::fmt::Display) -> Self {
+    fn postgres(doing: &str, error: &dyn std::error::Error) -> Self {
         OpenError::Postgres {
             doing: doing.to_owned(),
-            message: error.to_string(),
+            message: rows::describe(error),
         }
     }
 }

@@ -29,7 +29,7 @@ async fn status_of(client: &Object, id: InstanceId) -> Result<Status> {
         .map_err(backend)?
         .ok_or(StoreError::UnknownInstance(id))?;
     let name: String = row.get(0);
-    Status::from_name(&name).ok_or_else(|| backend(format!("unknown status `{name}`")))
+    Status::from_name(&name).ok_or_else(|| StoreError::Backend(format!("a stored row does not decode: status `{name}`")))
 }
 
 pub(super) async fn create(pool: &Pool, new: &NewInstance) -> Result<Created> {

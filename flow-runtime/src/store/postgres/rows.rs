@@ -7,8 +7,23 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio_postgres::Row;
 
 /// A PostgreSQL error as the store reports it.
-pub(super) fn backend(error: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("PostgreSQL: {error}"))
+pub(super) fn backend(error: impl std::error::Error) -> StoreError {
+    StoreError::Backend(format!("PostgreSQL: {}", describe(&error)))
+}
+
+/// An error and its sources: tokio-postgres says only `db error`, and what
+/// the server said is its source.
+pub(super) fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Nanoseconds since the Unix epoch (negative before it).
