@@ -106,7 +106,10 @@ async fn a_commit_after_another_worker_took_the_instance_over_is_refused_as_leas
     let journal = third.journal(id).await.unwrap();
     assert_eq!(
         journal,
-        vec![b"event of version 1".to_vec(), b"event of version 2".to_vec()]
+        vec![
+            b"event of version 1".to_vec(),
+            b"event of version 2".to_vec()
+        ]
     );
 }
 

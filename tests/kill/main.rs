@@ -24,6 +24,7 @@
 //! deadline. `FLOW_KILL_SEED=<n>` replays the random kill times of a run.
 
 mod acks;
+mod checks;
 mod child;
 mod flow;
 mod ledger;

@@ -74,7 +74,10 @@ async fn an_engine_whose_claim_was_taken_over_abandons_the_instance_and_goes_on(
         .poll_interval(Duration::from_millis(20))
         .start();
     let id = engine.start::<Weighing>(Parcel::default()).await.unwrap();
-    until("the step to start", async || RUNS.load(Ordering::SeqCst) == 1).await;
+    until("the step to start", async || {
+        RUNS.load(Ordering::SeqCst) == 1
+    })
+    .await;
     let before = store.load(id).await.unwrap().unwrap();
     let journal = store.journal(id).await.unwrap();
     schema
@@ -107,7 +110,13 @@ async fn an_engine_whose_claim_was_taken_over_abandons_the_instance_and_goes_on(
         .signal(other, LabellingSignal::Label("fragile".into()))
         .await
         .unwrap();
-    assert!(engine.outcome::<Labelling>(other).await.unwrap().is_completed());
+    assert!(
+        engine
+            .outcome::<Labelling>(other)
+            .await
+            .unwrap()
+            .is_completed()
+    );
 
     // The other worker dies; its claim is cleared: the engine runs the step
     // again and completes the instance, recording the step once.

@@ -135,7 +135,10 @@ impl Schema {
         .join();
         match dropped {
             Ok(Ok(())) => {}
-            Ok(Err(error)) => panic!("{URL_VAR}={}: dropping schema {}: {error}", self.url, self.name),
+            Ok(Err(error)) => panic!(
+                "{URL_VAR}={}: dropping schema {}: {error}",
+                self.url, self.name
+            ),
             Err(_) => panic!("dropping schema {} panicked", self.name),
         }
     }

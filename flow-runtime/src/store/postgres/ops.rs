@@ -29,7 +29,9 @@ async fn status_of(client: &Object, id: InstanceId) -> Result<Status> {
         .map_err(backend)?
         .ok_or(StoreError::UnknownInstance(id))?;
     let name: String = row.get(0);
-    Status::from_name(&name).ok_or_else(|| StoreError::Backend(format!("a stored row does not decode: status `{name}`")))
+    Status::from_name(&name).ok_or_else(|| {
+        StoreError::Backend(format!("a stored row does not decode: status `{name}`"))
+    })
 }
 
 pub(super) async fn create(pool: &Pool, new: &NewInstance) -> Result<Created> {
@@ -93,7 +95,10 @@ pub(super) async fn claim(
     let now = time(now)?;
     let count = i64::try_from(limit).unwrap_or(i64::MAX);
     let client = client(pool).await?;
-    let statement = client.prepare_cached(&sql::claim()).await.map_err(backend)?;
+    let statement = client
+        .prepare_cached(&sql::claim())
+        .await
+        .map_err(backend)?;
     let rows = client
         .query(&statement, &[&now, &count, &owner, &until])
         .await
@@ -145,7 +150,10 @@ pub(super) async fn renew(
 
 pub(super) async fn next_wake(pool: &Pool) -> Result<Option<SystemTime>> {
     let client = client(pool).await?;
-    let statement = client.prepare_cached(sql::NEXT_WAKE).await.map_err(backend)?;
+    let statement = client
+        .prepare_cached(sql::NEXT_WAKE)
+        .await
+        .map_err(backend)?;
     let next: Option<i64> = client
         .query_one(&statement, &[])
         .await

@@ -104,8 +104,7 @@ SELECT min(greatest(wake_at, claimed_until)) FROM instances
 WHERE status IN ('waiting', 'sleeping') AND wake_at IS NOT NULL";
 
 /// Locks `$1`'s row for a signal and reads its status.
-pub(super) const LOCK_STATUS: &str =
-    "SELECT status FROM instances WHERE id = $1 FOR NO KEY UPDATE";
+pub(super) const LOCK_STATUS: &str = "SELECT status FROM instances WHERE id = $1 FOR NO KEY UPDATE";
 
 pub(super) const DEDUPE: &str =
     "INSERT INTO dedupe (instance, key) VALUES ($1, $2) ON CONFLICT DO NOTHING";

@@ -186,8 +186,16 @@ impl Group<'_> {
     /// then `COMMIT`. Which commits applied.
     async fn pipelined(&self, ready: &[(Request, Params)]) -> Result<Vec<bool>, StoreError> {
         let client = &**self.client;
-        let commit = self.client.prepare_cached(sql::COMMIT).await.map_err(backend)?;
-        let settle = self.client.prepare_cached(sql::SETTLE).await.map_err(backend)?;
+        let commit = self
+            .client
+            .prepare_cached(sql::COMMIT)
+            .await
+            .map_err(backend)?;
+        let settle = self
+            .client
+            .prepare_cached(sql::SETTLE)
+            .await
+            .map_err(backend)?;
         let owner = self.owner;
         let parked: Vec<&str> = ready
             .iter()
