@@ -15,10 +15,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub const ORDERS: u32 = 510;
 /// Worker processes at once.
 const COUNT: u32 = 3;
-/// Random SIGKILLs of a live worker.
+/// Random SIGKILLs of a live worker, and at least this many before the
+/// workers finish every order.
 const RANDOM_KILLS: usize = 12;
+const MIN_KILLS: usize = 8;
 /// Between two kills.
-const KILL_EVERY_MS: (u64, u64) = (150, 900);
+const KILL_EVERY_MS: (u64, u64) = (100, 600);
 /// Every this many restarts, the restarted worker gets a named crash point.
 const NAMED_EVERY: usize = 3;
 /// A stopped worker stays stopped this long: past its lease, so the others
@@ -154,7 +156,8 @@ impl Parent {
         // While they start their orders, every worker is busy: stop one.
         self.pause(Duration::from_millis(600))?;
         self.stop_one()?;
-        while self.kills.random < RANDOM_KILLS {
+        // Until the kills are done, or the workers finished every order.
+        while self.kills.random < RANDOM_KILLS && !self.live().is_empty() {
             let wait = self.random.between(KILL_EVERY_MS.0, KILL_EVERY_MS.1);
             self.pause(Duration::from_millis(wait))?;
             self.kill_one()?;
@@ -163,9 +166,17 @@ impl Parent {
                 self.stop_one()?;
             }
         }
+        if self.kills.random < MIN_KILLS {
+            return Err(format!(
+                "the workers finished every order after only {} random kills: raise ORDERS",
+                self.kills.random
+            ));
+        }
         while self.stopped_refusals()? == 0 && self.kills.stops.len() < MAX_STOPS {
             self.pause(Duration::from_millis(300))?;
-            self.stop_one()?;
+            if !self.stop_one()? {
+                break;
+            }
         }
         // The last workers finish everything.
         for slot in 0..self.workers.len() {
@@ -311,13 +322,31 @@ impl Parent {
         Ok(())
     }
 
-    /// SIGSTOPs a random live worker past its lease, then SIGCONTs it.
-    fn stop_one(&mut self) -> Result<(), String> {
+    /// SIGSTOPs the busiest live worker past its lease, then SIGCONTs it;
+    /// false if none is live.
+    fn stop_one(&mut self) -> Result<bool, String> {
         let live = self.live();
         if live.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
-        let slot = live[self.random.between(0, live.len() as u64 - 1) as usize];
+        // The busiest: the one whose ack log grew most in the last 200 ms
+        // (it commits the most, so it has the most transitions in flight).
+        let size = |parent: &Self, slot: usize| {
+            let run = parent.workers[slot].run;
+            let log = acks::path(&run_dir(&parent.dir, run), run);
+            std::fs::metadata(log).map_or(0, |meta| meta.len())
+        };
+        let before: Vec<u64> = live.iter().map(|slot| size(self, *slot)).collect();
+        self.pause(Duration::from_millis(200))?;
+        let slot = live
+            .iter()
+            .zip(before)
+            .filter(|(slot, _)| self.workers[**slot].child.is_some())
+            .max_by_key(|(slot, before)| size(self, **slot).saturating_sub(*before))
+            .map(|(slot, _)| *slot);
+        let Some(slot) = slot else {
+            return Ok(false);
+        };
         let worker = &self.workers[slot];
         let pid = worker.child.as_ref().expect("a live worker").id() as libc::pid_t;
         // SAFETY: kill(2) on a child process of ours, with valid signals.
@@ -335,7 +364,11 @@ impl Parent {
             continued,
         });
         // Its late commits come back refused in the moment after.
-        self.pause(Duration::from_millis(1500))
+        self.pause(Duration::from_millis(1500))?;
+        let run = self.kills.stops.last().map_or(0, |stop| stop.run);
+        let refused = rejects::read(&rejects::path(&run_dir(&self.dir, run), run))?.len();
+        println!("run {run}: {refused} late commits refused so far");
+        Ok(true)
     }
 
     /// How many commits the stopped runs had refused so far.

@@ -135,6 +135,10 @@ impl Store for Logged {
     fn list(&self, filter: Filter) -> BoxFuture<'_, Result<Vec<Summary>, StoreError>> {
         self.inner.list(filter)
     }
+
+    fn wake_hint(&self) -> Option<Arc<tokio::sync::Notify>> {
+        self.inner.wake_hint()
+    }
 }
 
 /// One refusal, as the parent reads it back.

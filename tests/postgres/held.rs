@@ -1,6 +1,6 @@
 //! Engines on PostgreSQL: one whose claim another worker took over while
-//! its step ran abandons the instance, and a client-only engine that starts
-//! and signals for workers elsewhere.
+//! its step ran abandons the instance, a client-only engine that starts
+//! and signals for workers elsewhere, and the wake-up hint.
 
 use super::pg::Schema;
 use flow_runtime::prelude::*;
@@ -170,4 +170,55 @@ async fn a_client_only_engine_starts_and_signals_for_a_worker_elsewhere() {
     assert_eq!(done.context.label.as_deref(), Some("urgent"));
     worker.shutdown().await;
     client.shutdown().await;
+}
+
+/// A worker that polls once an hour runs at once what a client-only engine
+/// starts, signals and cancels: each woke it through the store's hint
+/// (`NOTIFY`), not its poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wake_up_hint_wakes_an_idle_worker_that_polls_once_an_hour() {
+    let Some(schema) = Schema::new("wake_hint") else {
+        return;
+    };
+    let hour = Duration::from_secs(3600);
+    let worker = Engine::builder(schema.store().await)
+        .register::<Labelling>()
+        .poll_interval(hour)
+        .start();
+    let client = Engine::builder(schema.store().await)
+        .register::<Labelling>()
+        .poll_interval(Duration::from_millis(20))
+        .client_only()
+        .start();
+    // Let the worker go idle first: it sleeps for its poll.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let watchdog = Duration::from_secs(60);
+    let run = async {
+        let id = client.start::<Labelling>(Parcel::default()).await.unwrap();
+        until("the worker to park the instance", async || {
+            client.status(id).await.unwrap() == Status::Waiting
+        })
+        .await;
+        client
+            .signal(id, LabellingSignal::Label("now".into()))
+            .await
+            .unwrap();
+        let done = client.outcome::<Labelling>(id).await.unwrap().unwrap();
+        assert_eq!(done.context.label.as_deref(), Some("now"));
+
+        let cancelled = client.start::<Labelling>(Parcel::default()).await.unwrap();
+        until("the worker to park the second instance", async || {
+            client.status(cancelled).await.unwrap() == Status::Waiting
+        })
+        .await;
+        client.cancel(cancelled, "not needed", false).await.unwrap();
+        until("the worker to cancel it", async || {
+            client.status(cancelled).await.unwrap() == Status::Cancelled
+        })
+        .await;
+    };
+    tokio::time::timeout(watchdog, run)
+        .await
+        .expect("the worker woke only at its poll");
+    worker.shutdown().await;
 }

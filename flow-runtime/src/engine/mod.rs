@@ -591,6 +591,7 @@ impl Drop for Awaiting<'_> {
 async fn run_loop(inner: Arc<Inner>) {
     let permits = Arc::new(Semaphore::new(inner.concurrency));
     let mut drivers = JoinSet::new();
+    let hint = inner.store.wake_hint();
     while !inner.is_stopping() {
         while drivers.try_join_next().is_some() {}
         let free = permits.available_permits();
@@ -632,13 +633,31 @@ async fn run_loop(inner: Arc<Inner>) {
         }
         if idle {
             let next = inner.store.next_wake().await.ok().flatten();
-            let sleep = next.map_or(inner.poll, |at| clock::until(at).min(inner.poll));
+            // Jittered, so that workers sharing a store do not poll in step.
+            let poll = jittered(inner.poll);
+            let sleep = next.map_or(poll, |at| clock::until(at).min(poll));
             tokio::select! {
                 () = inner.work.notified() => {}
+                () = hinted(hint.as_deref()) => {}
                 () = tokio::time::sleep(sleep) => {}
             }
         }
     }
     // Graceful: let every driver finish its transition and commit.
     while drivers.join_next().await.is_some() {}
+}
+
+/// Between three quarters of `poll` and all of it.
+fn jittered(poll: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let draw = std::hash::RandomState::new().build_hasher().finish();
+    poll.mul_f64(0.75 + 0.25 * (draw % 1024) as f64 / 1023.0)
+}
+
+/// Returns when the store's wake-up hint is notified; never without one.
+async fn hinted(hint: Option<&Notify>) {
+    match hint {
+        Some(hint) => hint.notified().await,
+        None => std::future::pending().await,
+    }
 }

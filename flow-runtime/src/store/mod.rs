@@ -397,4 +397,20 @@ pub trait Store: Send + Sync + 'static {
 
     /// The instances the filter selects, in order of creation.
     fn list(&self, filter: Filter) -> BoxFuture<'_, Result<Vec<Summary>, StoreError>>;
+
+    /// A hint that another process may have made work runnable (it
+    /// signalled, started or cancelled an instance): an idle engine on
+    /// this store wakes when it is notified, instead of at its next poll.
+    /// Only a hint: the engine polls anyway, so a store may notify too often
+    /// or miss a notification. `None` (the default): no hint; a store used
+    /// by one process needs none, since its engine wakes itself.
+    ///
+    /// ```
+    /// use flow_runtime::store::{MemoryStore, Store};
+    ///
+    /// assert!(MemoryStore::new().wake_hint().is_none());
+    /// ```
+    fn wake_hint(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
+    }
 }

@@ -1,6 +1,7 @@
 //! The PostgreSQL store: many worker processes, on many machines, share
 //! one database.
 
+mod listen;
 mod ops;
 mod rows;
 mod schema;
@@ -17,7 +18,7 @@ use futures::future::{BoxFuture, FutureExt};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use writer::{Counts, Request};
 
 /// A [`Store`] in a PostgreSQL database (with the `postgres` feature).
@@ -56,6 +57,15 @@ use writer::{Counts, Request};
 /// isolation level is PostgreSQL's default, `READ COMMITTED`; each write
 /// locks the rows it changes.
 ///
+/// # Wake-ups
+///
+/// An idle engine polls for work every poll interval, with jitter. A
+/// signal, start or cancellation sent through any store on the schema also
+/// sends a `NOTIFY`, which every store `LISTEN`s for on a connection of its
+/// own ([`Store::wake_hint`]): an idle worker wakes at once. The hint is
+/// never needed for correctness; without it (a listener that lost its
+/// connection reconnects) work waits for the next poll.
+///
 /// # Schema
 ///
 /// The store lives in one PostgreSQL schema (`flow` by default,
@@ -85,6 +95,9 @@ struct Inner {
     schema: String,
     writer: mpsc::UnboundedSender<Request>,
     counts: Arc<Counts>,
+    /// Notified when another store signalled, started or cancelled an
+    /// instance (`LISTEN` on the schema's channel).
+    hint: Arc<Notify>,
 }
 
 /// How a [`PostgresStore`] connects.
@@ -241,6 +254,7 @@ impl PostgresStore {
         if config.get_application_name().is_none() {
             config.application_name("flow");
         }
+        let listener = config.clone();
         let manager = Manager::from_config(
             config,
             tokio_postgres::NoTls,
@@ -271,6 +285,8 @@ impl PostgresStore {
             requests,
             Arc::clone(&counts),
         ));
+        let hint = Arc::new(Notify::new());
+        listen::spawn(listener, options.schema.clone(), &hint);
         Ok(PostgresStore {
             inner: Arc::new(Inner {
                 pool,
@@ -278,6 +294,7 @@ impl PostgresStore {
                 schema: options.schema,
                 writer: sender,
                 counts,
+                hint,
             }),
         })
     }
@@ -338,7 +355,7 @@ impl std::fmt::Debug for PostgresStore {
 
 impl Store for PostgresStore {
     fn create(&self, instance: NewInstance) -> BoxFuture<'_, Result<Created, StoreError>> {
-        async move { ops::create(self.pool(), &instance).await }.boxed()
+        async move { ops::create(self.pool(), &self.inner.schema, &instance).await }.boxed()
     }
 
     fn load(&self, id: InstanceId) -> BoxFuture<'_, Result<Option<StoredInstance>, StoreError>> {
@@ -388,7 +405,11 @@ impl Store for PostgresStore {
         signal: NewSignal,
     ) -> BoxFuture<'_, Result<Delivery, StoreError>> {
         let received_at = crate::clock::now();
-        async move { ops::signal(self.pool(), id, &signal, received_at).await }.boxed()
+        async move {
+            let channel = &self.inner.schema;
+            ops::signal(self.pool(), channel, id, &signal, received_at).await
+        }
+        .boxed()
     }
 
     fn signals(&self, id: InstanceId) -> BoxFuture<'_, Result<Vec<StoredSignal>, StoreError>> {
@@ -400,7 +421,7 @@ impl Store for PostgresStore {
         id: InstanceId,
         request: CancelRequest,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
-        async move { ops::cancel(self.pool(), id, &request).await }.boxed()
+        async move { ops::cancel(self.pool(), &self.inner.schema, id, &request).await }.boxed()
     }
 
     fn mark_broken(&self, id: InstanceId, reason: String) -> BoxFuture<'_, Result<(), StoreError>> {
@@ -413,5 +434,9 @@ impl Store for PostgresStore {
 
     fn list(&self, filter: Filter) -> BoxFuture<'_, Result<Vec<Summary>, StoreError>> {
         async move { ops::list(self.pool(), &filter).await }.boxed()
+    }
+
+    fn wake_hint(&self) -> Option<Arc<Notify>> {
+        Some(Arc::clone(&self.inner.hint))
     }
 }

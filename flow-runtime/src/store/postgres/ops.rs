@@ -34,7 +34,7 @@ async fn status_of(client: &Object, id: InstanceId) -> Result<Status> {
     })
 }
 
-pub(super) async fn create(pool: &Pool, new: &NewInstance) -> Result<Created> {
+pub(super) async fn create(pool: &Pool, channel: &str, new: &NewInstance) -> Result<Created> {
     let client = client(pool).await?;
     let statement = client.prepare_cached(sql::CREATE).await.map_err(backend)?;
     let id = id_text(new.id);
@@ -48,6 +48,7 @@ pub(super) async fn create(pool: &Pool, new: &NewInstance) -> Result<Created> {
                 &new.key,
                 &new.state,
                 &new.events,
+                &channel,
             ],
         )
         .await
@@ -164,6 +165,7 @@ pub(super) async fn next_wake(pool: &Pool) -> Result<Option<SystemTime>> {
 
 pub(super) async fn signal(
     pool: &Pool,
+    channel: &str,
     id: InstanceId,
     signal: &NewSignal,
     received_at: SystemTime,
@@ -175,6 +177,7 @@ pub(super) async fn signal(
         .map_err(backend)?;
     let dedupe = client.prepare_cached(sql::DEDUPE).await.map_err(backend)?;
     let store = client.prepare_cached(sql::SIGNAL).await.map_err(backend)?;
+    let notify = client.prepare_cached(sql::NOTIFY).await.map_err(backend)?;
     let text = id_text(id);
     let received_at = time(received_at)?;
     let tx = client.transaction().await.map_err(backend)?;
@@ -201,6 +204,7 @@ pub(super) async fn signal(
     )
     .await
     .map_err(backend)?;
+    tx.execute(&notify, &[&channel]).await.map_err(backend)?;
     tx.commit().await.map_err(backend)?;
     Ok(Delivery::Accepted)
 }
@@ -227,13 +231,18 @@ pub(super) async fn signals(pool: &Pool, id: InstanceId) -> Result<Vec<StoredSig
         .collect())
 }
 
-pub(super) async fn cancel(pool: &Pool, id: InstanceId, request: &CancelRequest) -> Result<()> {
+pub(super) async fn cancel(
+    pool: &Pool,
+    channel: &str,
+    id: InstanceId,
+    request: &CancelRequest,
+) -> Result<()> {
     let client = client(pool).await?;
     let statement = client.prepare_cached(sql::CANCEL).await.map_err(backend)?;
     let changed = client
         .execute(
             &statement,
-            &[&id_text(id), &request.reason, &request.compensate],
+            &[&id_text(id), &request.reason, &request.compensate, &channel],
         )
         .await
         .map_err(backend)?;

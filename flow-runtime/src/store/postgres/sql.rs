@@ -3,8 +3,9 @@
 //! transaction holds (`FOR UPDATE SKIP LOCKED`).
 
 /// A new instance and its first events: `$1` id, `$2` flow, `$3` hash,
-/// `$4` key, `$5` state, `$6` events. Nothing if the id or the (flow, key)
-/// is taken; returns how many rows went in.
+/// `$4` key, `$5` state, `$6` events; a wake-up hint on channel `$7`.
+/// Nothing if the id or the (flow, key) is taken; returns how many rows
+/// went in.
 pub(super) const CREATE: &str = "
 WITH inserted AS (
     INSERT INTO instances (id, flow, hash, business_key, status, version, state, journal_len)
@@ -16,7 +17,7 @@ WITH inserted AS (
     SELECT inserted.id, e.ord::integer - 1, e.event
     FROM inserted, unnest($6::bytea[]) WITH ORDINALITY AS e(event, ord)
 )
-SELECT count(*) FROM inserted";
+SELECT count(*) FROM (SELECT pg_notify($7, '') FROM inserted) AS notified";
 
 /// The instance that holds a business key.
 pub(super) const BY_KEY: &str = "SELECT id FROM instances WHERE flow = $1 AND business_key = $2";
@@ -125,13 +126,18 @@ SELECT seq, wait, payload, by_user, received_at FROM signals
 WHERE instance = $1 ORDER BY seq";
 
 /// Requests a cancellation of an unfinished instance (the first request
-/// stays) and wakes it if parked. Returns the rows changed.
+/// stays) and wakes it if parked, with a wake-up hint on channel `$4`.
+/// Returns the rows changed.
 pub(super) const CANCEL: &str = "
 UPDATE instances SET
     cancel_reason = coalesce(cancel_reason, $2),
     cancel_compensate = CASE WHEN cancel_reason IS NULL THEN $3 ELSE cancel_compensate END,
     status = CASE WHEN status IN ('waiting', 'sleeping') THEN 'runnable' ELSE status END
-WHERE id = $1 AND status NOT IN ('completed', 'failed', 'cancelled', 'compensation_failed')";
+WHERE id = $1 AND status NOT IN ('completed', 'failed', 'cancelled', 'compensation_failed')
+RETURNING pg_notify($4, '')";
+
+/// A wake-up hint on channel `$1`, sent when the transaction commits.
+pub(super) const NOTIFY: &str = "SELECT pg_notify($1, '')";
 
 pub(super) const STATUS: &str = "SELECT status FROM instances WHERE id = $1";
 
