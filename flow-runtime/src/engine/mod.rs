@@ -303,7 +303,7 @@ impl EngineBuilder {
     /// assert_eq!(client.status(id).await?, Status::Runnable, "nobody ran it");
     ///
     /// let worker = Engine::builder(store).register::<Note>().start();
-    /// assert!(worker.outcome::<Note>(id).await?.is_ok());
+    /// assert!(worker.outcome::<Note>(id).await?.is_completed());
     /// worker.shutdown().await;
     /// # Ok(()) }
     /// ```
