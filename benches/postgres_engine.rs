@@ -177,7 +177,12 @@ async fn store(url: &str, schema: &str) -> Result<PostgresStore, Error> {
 
 /// Transitions per second of `instances` 10-step instances run by
 /// `workers` worker processes.
-async fn throughput(url: &str, admin: &Admin, instances: usize, workers: usize) -> Result<(), Error> {
+async fn throughput(
+    url: &str,
+    admin: &Admin,
+    instances: usize,
+    workers: usize,
+) -> Result<(), Error> {
     let schema = admin.fresh(&format!("bench_workers_{workers}")).await?;
     let store = store(url, &schema).await?;
     let hash = <Ten as flow_runtime::Flow>::GRAPH.hash();
@@ -219,7 +224,9 @@ async fn throughput(url: &str, admin: &Admin, instances: usize, workers: usize) 
     }
     let elapsed = started.elapsed();
     let transitions = admin
-        .count(&format!("SELECT sum(version)::bigint FROM {schema}.instances"))
+        .count(&format!(
+            "SELECT sum(version)::bigint FROM {schema}.instances"
+        ))
         .await?;
     stop_workers(children)?;
     println!(
@@ -296,7 +303,11 @@ impl Admin {
     }
 
     async fn version(&self) -> Result<String, Error> {
-        Ok(self.client.query_one("SHOW server_version", &[]).await?.get(0))
+        Ok(self
+            .client
+            .query_one("SHOW server_version", &[])
+            .await?
+            .get(0))
     }
 
     async fn fresh(&self, name: &str) -> Result<String, Error> {

@@ -196,7 +196,12 @@ async fn demo(url: &str, workers: usize) -> Result<(), Box<dyn std::error::Error
     let exe = std::env::current_exe()?;
     let mut children = Vec::new();
     for _ in 0..workers {
-        children.push(Command::new(&exe).arg("worker").stdin(Stdio::piped()).spawn()?);
+        children.push(
+            Command::new(&exe)
+                .arg("worker")
+                .stdin(Stdio::piped())
+                .spawn()?,
+        );
     }
     let engine = client(url).await?;
     start(&engine, 12).await?;
@@ -236,7 +241,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ["demo", workers] => demo(&url, workers.parse()?).await?,
         _ => {
             return Err(
-                "usage: order_workers demo [WORKERS] | worker | start COUNT | approve | status".into(),
+                "usage: order_workers demo [WORKERS] | worker | start COUNT | approve | status"
+                    .into(),
             );
         }
     }

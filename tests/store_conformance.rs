@@ -86,6 +86,7 @@ conformance!(
     a_commit_stores_the_instance_under_its_hash,
     list_filters_by_flow_and_status_in_creation_order,
     an_instance_parked_at_several_waits_wakes_for_any_of_them,
+    the_wake_hint_if_any_is_notified_by_a_start_a_signal_and_a_cancellation,
 );
 
 // ---- helpers ----
@@ -1048,4 +1049,34 @@ async fn an_instance_parked_at_several_waits_wakes_for_any_of_them(store: impl S
             .waits
             .is_empty()
     );
+}
+
+// ---- the wake-up hint ----
+
+/// A store that gives a hint notifies it when an instance is started,
+/// signalled or cancelled (through it, or through another store on the same
+/// data); a store that gives none has nothing to check.
+async fn the_wake_hint_if_any_is_notified_by_a_start_a_signal_and_a_cancellation(
+    store: impl Store,
+) {
+    let Some(hint) = store.wake_hint() else {
+        return;
+    };
+    // A watchdog, not a measure: the notification comes in milliseconds.
+    let within = Duration::from_secs(30);
+    let notified = hint.notified();
+    let a = create(&store, 1).await;
+    tokio::time::timeout(within, notified)
+        .await
+        .expect("a start notified the hint");
+    let notified = hint.notified();
+    store.signal(a, signal("approve", "yes")).await.unwrap();
+    tokio::time::timeout(within, notified)
+        .await
+        .expect("a signal notified the hint");
+    let notified = hint.notified();
+    store.cancel(a, cancel("stop")).await.unwrap();
+    tokio::time::timeout(within, notified)
+        .await
+        .expect("a cancellation notified the hint");
 }

@@ -107,34 +107,46 @@ pub async fn ceiling(admin: &Admin, rows: usize) -> Result<(), Error> {
     report("batched claims (FOR UPDATE SKIP LOCKED)", total, started);
 
     let started = Instant::now();
-    join_all(clients.iter().zip(&claimed).map(|(client, ids)| async move {
-        let update = client
-            .prepare(
-                "WITH updated AS (
+    join_all(
+        clients
+            .iter()
+            .zip(&claimed)
+            .map(|(client, ids)| async move {
+                let update = client
+                    .prepare(
+                        "WITH updated AS (
                      UPDATE raw SET status = 'sleeping', version = version + 1, state = $2
                      WHERE id = $1 AND version = 0 AND (owner IS NULL OR owner = 'bench')
                      RETURNING id)
                  INSERT INTO raw_journal (instance, seq, event) SELECT id, 0, $3 FROM updated",
-            )
-            .await?;
-        let (state, event) = (vec![8u8; STATE], vec![9u8; 120]);
-        for batch in ids.chunks(BATCH) {
-            let params: Vec<[&(dyn ToSql + Sync); 3]> =
-                batch.iter().map(|id| [id as _, &state as _, &event as _]).collect();
-            let statements = params.iter().map(|params| client.execute(&update, params));
-            let (begun, done) = futures::join!(client.batch_execute("BEGIN"), join_all(statements));
-            begun?;
-            for done in done {
-                done?;
-            }
-            client.batch_execute("COMMIT").await?;
-        }
-        Ok::<_, tokio_postgres::Error>(())
-    }))
+                    )
+                    .await?;
+                let (state, event) = (vec![8u8; STATE], vec![9u8; 120]);
+                for batch in ids.chunks(BATCH) {
+                    let params: Vec<[&(dyn ToSql + Sync); 3]> = batch
+                        .iter()
+                        .map(|id| [id as _, &state as _, &event as _])
+                        .collect();
+                    let statements = params.iter().map(|params| client.execute(&update, params));
+                    let (begun, done) =
+                        futures::join!(client.batch_execute("BEGIN"), join_all(statements));
+                    begun?;
+                    for done in done {
+                        done?;
+                    }
+                    client.batch_execute("COMMIT").await?;
+                }
+                Ok::<_, tokio_postgres::Error>(())
+            }),
+    )
     .await
     .into_iter()
     .collect::<Result<Vec<_>, _>>()?;
-    report("batched fenced commits (update + journal row, 64 a transaction, pipelined)", total, started);
+    report(
+        "batched fenced commits (update + journal row, 64 a transaction, pipelined)",
+        total,
+        started,
+    );
     drop(clients);
     admin.drop_schema(&schema).await
 }

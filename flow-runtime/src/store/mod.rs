@@ -351,7 +351,8 @@ pub trait Store: Send + Sync + 'static {
         lease: Duration,
     ) -> BoxFuture<'_, Result<Vec<StoredInstance>, StoreError>>;
 
-    /// Gives a claimed instance back.
+    /// Gives a claimed instance back. A store that fences by owner leaves
+    /// alone a claim that another store took over.
     fn release(&self, id: InstanceId) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// Extends the claim on `id` to at least `now + lease`: the engine
@@ -359,7 +360,9 @@ pub trait Store: Send + Sync + 'static {
     /// no other engine claims the instance meanwhile. The claim stays
     /// advisory: an engine that stalls past its lease may still find the
     /// instance claimed by another, and the version check of
-    /// [`commit`](Store::commit) keeps only one of their transitions.
+    /// [`commit`](Store::commit) keeps only one of their transitions. A
+    /// store that fences by owner refuses to renew a claim another store
+    /// took over, with [`StoreError::LeaseLost`].
     fn renew(
         &self,
         id: InstanceId,

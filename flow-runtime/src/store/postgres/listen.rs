@@ -7,7 +7,7 @@
 use futures::StreamExt;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_postgres::{AsyncMessage, Config, NoTls};
 
 /// How long the listener waits before it connects again after a failure,
@@ -15,12 +15,16 @@ use tokio_postgres::{AsyncMessage, Config, NoTls};
 const PAUSE: Duration = Duration::from_secs(1);
 
 /// Listens on `channel` for as long as `hint` lives, notifying it at each
-/// notification.
-pub(super) fn spawn(config: Config, channel: String, hint: &Arc<Notify>) {
-    tokio::spawn(run(config, channel, Arc::downgrade(hint)));
+/// notification. The receiver answers once the first `LISTEN` is in place
+/// (or never, if the listener cannot connect).
+pub(super) fn spawn(config: Config, channel: String, hint: &Arc<Notify>) -> oneshot::Receiver<()> {
+    let (listening, ready) = oneshot::channel();
+    tokio::spawn(run(config, channel, Arc::downgrade(hint), listening));
+    ready
 }
 
-async fn run(config: Config, channel: String, hint: Weak<Notify>) {
+async fn run(config: Config, channel: String, hint: Weak<Notify>, listening: oneshot::Sender<()>) {
+    let mut listening = Some(listening);
     while hint.strong_count() > 0 {
         let (client, mut connection) = match config.connect(NoTls).await {
             Ok(connected) => connected,
@@ -43,6 +47,9 @@ async fn run(config: Config, channel: String, hint: Weak<Notify>) {
             .await
             .is_ok()
         {
+            if let Some(listening) = listening.take() {
+                let _ = listening.send(());
+            }
             loop {
                 tokio::select! {
                     heard = notifications.recv() => match (heard, hint.upgrade()) {

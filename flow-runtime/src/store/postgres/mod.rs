@@ -286,7 +286,15 @@ impl PostgresStore {
             Arc::clone(&counts),
         ));
         let hint = Arc::new(Notify::new());
-        listen::spawn(listener, options.schema.clone(), &hint);
+        let listening = listen::spawn(listener, options.schema.clone(), &hint);
+        // From here on no notification is missed, unless the listener's
+        // connection drops; if it cannot connect, the engine polls.
+        if tokio::time::timeout(options.connect_timeout, listening)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the wake-up listener did not connect in time; idle workers poll");
+        }
         Ok(PostgresStore {
             inner: Arc::new(Inner {
                 pool,
