@@ -266,5 +266,56 @@ async fn three_workers_on_one_database_run_each_instance_exactly_once() {
     }
 }
 
+/// A signal sent while the commit that parks its instance at the signal's
+/// wait is under way (the one waits for the other's row lock) always leaves
+/// the instance runnable, whichever goes first: never parked with its signal
+/// stored, which nothing would wake.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_racing_the_commit_that_parks_its_instance_always_wakes_it() {
+    let Some(schema) = Schema::new("signal_race") else {
+        return;
+    };
+    let (worker, sender) = (schema.store().await, schema.store().await);
+    let ids = stored_chains(&worker, &job("signal race"), 300).await;
+    let park = |id| Commit {
+        wait: Some(flow_runtime::store::OpenWait {
+            wait: "approve".to_owned(),
+            assignee: None,
+            groups: Vec::new(),
+            since: at(1),
+        }),
+        ..commit(id, 0, Status::Waiting)
+    };
+    let signal = || flow_runtime::store::NewSignal {
+        wait: "approve".to_owned(),
+        payload: b"yes".to_vec(),
+        by: None,
+        dedupe: None,
+    };
+    let races = ids.iter().map(|id| {
+        let (worker, sender) = (worker.clone(), sender.clone());
+        let id = *id;
+        tokio::spawn(async move {
+            let (parked, signalled) =
+                tokio::join!(worker.commit(vec![park(id)]), sender.signal(id, signal()));
+            parked.unwrap();
+            signalled.unwrap();
+        })
+    });
+    for race in futures::future::join_all(races).await {
+        race.unwrap();
+    }
+    let mut stuck = Vec::new();
+    for id in ids {
+        if worker.load(id).await.unwrap().unwrap().status != Status::Runnable {
+            stuck.push(id);
+        }
+    }
+    assert!(
+        stuck.is_empty(),
+        "parked with their signal stored: {stuck:?}"
+    );
+}
+
 #[path = "postgres/held.rs"]
 mod held;

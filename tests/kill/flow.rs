@@ -166,9 +166,20 @@ pub mod steps {
         Ok(())
     }
 
+    /// How long `pack` takes: 20 ms, or `FLOW_KILL_PACK_MS` (the
+    /// PostgreSQL kill test makes it longer, so that a stopped worker is
+    /// likely caught inside a step).
+    fn pack_time() -> Duration {
+        static TIME: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+        *TIME.get_or_init(|| {
+            let ms = std::env::var("FLOW_KILL_PACK_MS").ok();
+            Duration::from_millis(ms.and_then(|ms| ms.parse().ok()).unwrap_or(20))
+        })
+    }
+
     /// A branch task that takes a moment, so the other branch runs meanwhile.
     pub async fn pack(n: u32, step: &Step) -> Result<String, StepError> {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(pack_time()).await;
         ledger::apply(step, format!("pack {n}"));
         Ok(format!("C{n}"))
     }

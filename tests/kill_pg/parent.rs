@@ -27,7 +27,10 @@ const NAMED_EVERY: usize = 3;
 /// take its instances over.
 const STOP_FOR: Duration = Duration::from_millis(LEASE.as_millis() as u64 * 5 / 2);
 /// Stops at most, until one of them gets a late commit refused.
-const MAX_STOPS: usize = 4;
+const MAX_STOPS: usize = 6;
+/// How long `pack` takes in the workers: long enough that a busy worker
+/// stopped at a random moment is likely inside one.
+const PACK_MS: &str = "FLOW_KILL_PACK_MS";
 /// How long the last workers may take to finish every order.
 const FINAL_DEADLINE: Duration = Duration::from_secs(300);
 
@@ -153,16 +156,15 @@ impl Parent {
                 child: Some(run.1),
             });
         }
-        // While they start their orders, every worker is busy: stop one.
-        self.pause(Duration::from_millis(600))?;
-        self.stop_one()?;
-        // Until the kills are done, or the workers finished every order.
+        // Until the kills are done, or the workers finished every order; a
+        // stop every few kills until one had a late commit refused (it
+        // needs a step in flight, one that the others then run and commit).
         while self.kills.random < RANDOM_KILLS && !self.live().is_empty() {
             let wait = self.random.between(KILL_EVERY_MS.0, KILL_EVERY_MS.1);
             self.pause(Duration::from_millis(wait))?;
             self.kill_one()?;
-            let refused = self.stopped_refusals()?;
-            if refused == 0 && self.kills.random == RANDOM_KILLS / 2 {
+            let due = self.kills.random.is_multiple_of(3) && self.kills.stops.len() < MAX_STOPS;
+            if due && self.stopped_refusals()? == 0 {
                 self.stop_one()?;
             }
         }
@@ -219,6 +221,7 @@ impl Parent {
             .env(WORKER, index.to_string())
             .env(WORKERS, COUNT.to_string())
             .env(INSTANCES, ORDERS.to_string())
+            .env(PACK_MS, "250")
             .env_remove(plan::VAR)
             .env_remove(APPROVE_ALL)
             .stdin(Stdio::null());

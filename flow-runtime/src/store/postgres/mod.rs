@@ -56,9 +56,11 @@ pub use options::{OpenError, PostgresOptions};
 /// that moment in one transaction, its statements pipelined (group
 /// commit): many drivers share one round trip and one WAL flush. A commit
 /// is answered once PostgreSQL committed it. Every other call is one
-/// statement, or one short transaction, on a connection of the pool. The
-/// isolation level is PostgreSQL's default, `READ COMMITTED`; each write
-/// locks the rows it changes.
+/// statement on a connection of the pool. The isolation level is
+/// PostgreSQL's default, `READ COMMITTED`; each write locks the rows it
+/// changes, and no lock is held across a round trip (the group's
+/// `BEGIN` ... `COMMIT` is sent at once), so a worker that stops in the
+/// middle of a call does not stall the others.
 ///
 /// # Wake-ups
 ///

@@ -170,43 +170,31 @@ pub(super) async fn signal(
     signal: &NewSignal,
     received_at: SystemTime,
 ) -> Result<Delivery> {
-    let mut client = client(pool).await?;
-    let lock = client
-        .prepare_cached(sql::LOCK_STATUS)
+    let client = client(pool).await?;
+    let statement = client.prepare_cached(sql::SIGNAL).await.map_err(backend)?;
+    let row = client
+        .query_one(
+            &statement,
+            &[
+                &id_text(id),
+                &signal.wait,
+                &signal.payload,
+                &signal.by,
+                &time(received_at)?,
+                &signal.dedupe,
+                &channel,
+            ],
+        )
         .await
         .map_err(backend)?;
-    let dedupe = client.prepare_cached(sql::DEDUPE).await.map_err(backend)?;
-    let store = client.prepare_cached(sql::SIGNAL).await.map_err(backend)?;
-    let notify = client.prepare_cached(sql::NOTIFY).await.map_err(backend)?;
-    let text = id_text(id);
-    let received_at = time(received_at)?;
-    let tx = client.transaction().await.map_err(backend)?;
-    let row = tx.query_opt(&lock, &[&text]).await.map_err(backend)?;
-    let name: String = row.ok_or(StoreError::UnknownInstance(id))?.get(0);
-    if Status::from_name(&name).is_some_and(Status::is_finished) {
-        return Err(StoreError::Finished(id));
+    let status: Option<String> = row.get(0);
+    let stored: bool = row.get(1);
+    match status.as_deref().map(Status::from_name) {
+        None => Err(StoreError::UnknownInstance(id)),
+        Some(Some(status)) if status.is_finished() => Err(StoreError::Finished(id)),
+        Some(_) if stored => Ok(Delivery::Accepted),
+        Some(_) => Ok(Delivery::Duplicate),
     }
-    if let Some(key) = &signal.dedupe {
-        let inserted = tx.execute(&dedupe, &[&text, key]).await.map_err(backend)?;
-        if inserted == 0 {
-            return Ok(Delivery::Duplicate);
-        }
-    }
-    tx.execute(
-        &store,
-        &[
-            &text,
-            &signal.wait,
-            &signal.payload,
-            &signal.by,
-            &received_at,
-        ],
-    )
-    .await
-    .map_err(backend)?;
-    tx.execute(&notify, &[&channel]).await.map_err(backend)?;
-    tx.commit().await.map_err(backend)?;
-    Ok(Delivery::Accepted)
 }
 
 pub(super) async fn signals(pool: &Pool, id: InstanceId) -> Result<Vec<StoredSignal>> {

@@ -104,22 +104,41 @@ pub(super) const NEXT_WAKE: &str = "
 SELECT min(greatest(wake_at, claimed_until)) FROM instances
 WHERE status IN ('waiting', 'sleeping') AND wake_at IS NOT NULL";
 
-/// Locks `$1`'s row for a signal and reads its status.
-pub(super) const LOCK_STATUS: &str = "SELECT status FROM instances WHERE id = $1 FOR NO KEY UPDATE";
-
-pub(super) const DEDUPE: &str =
-    "INSERT INTO dedupe (instance, key) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-
-/// Stores a signal (`$1` instance, `$2` wait, `$3` payload, `$4` by, `$5`
-/// arrival) and wakes the instance if it is parked at that wait.
+/// Stores a signal for an unfinished instance (`$1` instance, `$2` wait,
+/// `$3` payload, `$4` by, `$5` arrival, `$6` dedupe key), unless its dedupe
+/// key was seen; wakes the instance if it is parked at that wait; sends a
+/// wake-up hint on channel `$7`. One statement, so no lock is held across
+/// a round trip (a worker stopped mid-call blocks no one). Returns the
+/// instance's status (none: unknown) and whether the signal was stored.
 pub(super) const SIGNAL: &str = "
-WITH stored AS (
+WITH target AS (
+    SELECT status FROM instances WHERE id = $1 FOR NO KEY UPDATE
+), open AS (
+    SELECT 1 FROM target
+    WHERE status NOT IN ('completed', 'failed', 'cancelled', 'compensation_failed')
+), fresh AS (
+    INSERT INTO dedupe (instance, key)
+    SELECT $1, $6 FROM open WHERE $6::text IS NOT NULL
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+), stored AS (
     INSERT INTO signals (instance, wait, payload, by_user, received_at)
-    VALUES ($1, $2, $3, $4, $5)
+    SELECT $1, $2, $3, $4, $5 FROM open
+    WHERE $6::text IS NULL OR EXISTS (SELECT 1 FROM fresh)
+    RETURNING seq
+), woken AS (
+    -- The condition is in the SET, not the WHERE: the WHERE sees the row
+    -- as of the statement's start, the SET as `target` locked it (a commit
+    -- that parked the instance while this statement waited for the lock).
+    UPDATE instances SET status = CASE
+        WHEN status IN ('waiting', 'sleeping')
+             AND (cancel_reason IS NOT NULL OR wait_name = $2) THEN 'runnable'
+        ELSE status END
+    WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)
+), notified AS (
+    SELECT pg_notify($7, '') FROM stored
 )
-UPDATE instances SET status = 'runnable'
-WHERE id = $1 AND status IN ('waiting', 'sleeping')
-  AND (cancel_reason IS NOT NULL OR wait_name = $2)";
+SELECT (SELECT status FROM target), (SELECT count(*) FROM notified) > 0";
 
 pub(super) const SIGNALS: &str = "
 SELECT seq, wait, payload, by_user, received_at FROM signals
@@ -135,9 +154,6 @@ UPDATE instances SET
     status = CASE WHEN status IN ('waiting', 'sleeping') THEN 'runnable' ELSE status END
 WHERE id = $1 AND status NOT IN ('completed', 'failed', 'cancelled', 'compensation_failed')
 RETURNING pg_notify($4, '')";
-
-/// A wake-up hint on channel `$1`, sent when the transaction commits.
-pub(super) const NOTIFY: &str = "SELECT pg_notify($1, '')";
 
 pub(super) const STATUS: &str = "SELECT status FROM instances WHERE id = $1";
 

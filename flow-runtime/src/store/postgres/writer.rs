@@ -161,7 +161,8 @@ impl Group<'_> {
                 }
             }
         }
-        match self.pipelined(&ready).await {
+        let params: Vec<&Params> = ready.iter().map(|(_, params)| params).collect();
+        match self.pipelined(&params).await {
             Ok(applied) => {
                 self.counted(ready.len());
                 for ((request, _), applied) in ready.into_iter().zip(applied) {
@@ -182,56 +183,41 @@ impl Group<'_> {
         }
     }
 
-    /// `BEGIN`, every commit, the settling of the parked ones, sent at once;
-    /// then `COMMIT`. Which commits applied.
-    async fn pipelined(&self, ready: &[(Request, Params)]) -> Result<Vec<bool>, StoreError> {
+    /// `BEGIN`, every commit, the settling of the parked ones and `COMMIT`,
+    /// sent at once: PostgreSQL runs the whole transaction without waiting
+    /// for this process, so a worker stopped (or slow) in the middle holds
+    /// no row lock that would stall the others. A statement that fails
+    /// aborts the transaction, and its `COMMIT` then rolls it back. Which
+    /// commits applied (a refused one changed nothing).
+    async fn pipelined(&self, params: &[&Params]) -> Result<Vec<bool>, tokio_postgres::Error> {
         let client = &**self.client;
-        let commit = self
-            .client
-            .prepare_cached(sql::COMMIT)
-            .await
-            .map_err(backend)?;
-        let settle = self
-            .client
-            .prepare_cached(sql::SETTLE)
-            .await
-            .map_err(backend)?;
+        let commit = self.client.prepare_cached(sql::COMMIT).await?;
+        let settle = self.client.prepare_cached(sql::SETTLE).await?;
         let owner = self.owner;
-        let parked: Vec<&str> = ready
+        let parked: Vec<&str> = params
             .iter()
-            .filter(|(_, params)| params.parks)
-            .map(|(_, params)| params.id.as_str())
+            .filter(|params| params.parks)
+            .map(|params| params.id.as_str())
             .collect();
-        let refs: Vec<_> = ready
-            .iter()
-            .map(|(_, params)| params.refs(&owner))
-            .collect();
+        let refs: Vec<_> = params.iter().map(|params| params.refs(&owner)).collect();
         let statements = refs.iter().map(|refs| client.query_one(&commit, refs));
         let parked: [&(dyn ToSql + Sync); 1] = [&parked];
         // `join!` polls in order, and each future sends its request when
         // first polled: PostgreSQL gets them in this order.
-        let (begun, applied, settled) = futures::join!(
+        let (begun, applied, settled, committed) = futures::join!(
             client.batch_execute("BEGIN"),
             join_all(statements),
             client.execute(&settle, &parked),
+            client.batch_execute("COMMIT"),
         );
-        let outcome = begun.and_then(|()| {
-            let applied = applied
-                .into_iter()
-                .map(|row| row.map(|row| row.get::<_, i64>(0) == 1))
-                .collect::<Result<Vec<_>, _>>()?;
-            settled.map(|_| applied)
-        });
-        match outcome {
-            Ok(applied) => {
-                client.batch_execute("COMMIT").await.map_err(backend)?;
-                Ok(applied)
-            }
-            Err(error) => {
-                let _ = client.batch_execute("ROLLBACK").await;
-                Err(backend(error))
-            }
-        }
+        begun?;
+        let applied = applied
+            .into_iter()
+            .map(|row| row.map(|row| row.get::<_, i64>(0) == 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        settled?;
+        committed?;
+        Ok(applied)
     }
 
     /// A request alone in its transaction, tried again after a deadlock.
@@ -254,16 +240,24 @@ impl Group<'_> {
         }
     }
 
-    /// Every commit in order in one transaction, or none: the first refused
-    /// one rolls the transaction back.
+    /// Every commit in order in one transaction, or none. One commit is
+    /// pipelined as the group is; several (a request the engine does not
+    /// make) go one by one, and the first refused one rolls the
+    /// transaction back.
     async fn alone(&self, commits: &[Commit]) -> Result<(), Failure> {
-        let client = &**self.client;
-        let statement = self.client.prepare_cached(sql::COMMIT).await?;
-        let settle = self.client.prepare_cached(sql::SETTLE).await?;
         let params = commits
             .iter()
             .map(Params::of)
             .collect::<Result<Vec<_>, _>>()?;
+        if let [one] = params.as_slice() {
+            return match self.pipelined(&[one]).await?.as_slice() {
+                [true] => Ok(()),
+                _ => Err(Failure::Store(self.refusal(&commits[0]).await)),
+            };
+        }
+        let client = &**self.client;
+        let statement = self.client.prepare_cached(sql::COMMIT).await?;
+        let settle = self.client.prepare_cached(sql::SETTLE).await?;
         client.batch_execute("BEGIN").await?;
         let owner = self.owner;
         for (commit, params) in commits.iter().zip(&params) {
