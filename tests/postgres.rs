@@ -32,7 +32,7 @@ fn commit(id: InstanceId, version: u64, status: Status) -> Commit {
         status,
         state: format!("state at {}", version + 1).into_bytes(),
         wake_at: None,
-        wait: None,
+        waits: Vec::new(),
         events: vec![format!("event of version {}", version + 1).into_bytes()],
         consumed: None,
     }
@@ -278,12 +278,12 @@ async fn a_signal_racing_the_commit_that_parks_its_instance_always_wakes_it() {
     let (worker, sender) = (schema.store().await, schema.store().await);
     let ids = stored_chains(&worker, &job("signal race"), 300).await;
     let park = |id| Commit {
-        wait: Some(flow_runtime::store::OpenWait {
+        waits: vec![flow_runtime::store::OpenWait {
             wait: "approve".to_owned(),
             assignee: None,
             groups: Vec::new(),
             since: at(1),
-        }),
+        }],
         ..commit(id, 0, Status::Waiting)
     };
     let signal = || flow_runtime::store::NewSignal {

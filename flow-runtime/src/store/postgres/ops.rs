@@ -3,7 +3,8 @@
 //! memory store's.
 
 use super::rows::{
-    backend, from_time, id_text, lease_end, read_id, read_instance, read_summary, time,
+    AFTER_INSTANCE, backend, from_time, id_text, lease_end, read_id, read_instance, read_summary,
+    time,
 };
 use super::sql;
 use crate::id::InstanceId;
@@ -106,7 +107,7 @@ pub(super) async fn claim(
         .map_err(backend)?;
     let mut claimed = rows
         .iter()
-        .map(|row| Ok((row.get::<_, i64>(15), read_instance(row)?)))
+        .map(|row| Ok((row.get::<_, i64>(AFTER_INSTANCE), read_instance(row)?)))
         .collect::<Result<Vec<_>>>()?;
     claimed.sort_by_key(|(created, _)| *created);
     Ok(claimed.into_iter().map(|(_, stored)| stored).collect())

@@ -81,27 +81,42 @@ fn read_status(row: &Row, column: usize) -> Result<Status, StoreError> {
     Status::from_name(&name).ok_or_else(|| corrupt(format!("status `{name}`")))
 }
 
-/// The columns of an [`OpenWait`], from `column` on: name, assignee,
-/// groups, since.
-fn read_wait(row: &Row, column: usize) -> Result<Option<OpenWait>, StoreError> {
-    let Some(wait) = get::<Option<String>>(row, column)? else {
-        return Ok(None);
+/// An [`OpenWait`] as the `waits` column's JSON spells it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredWait {
+    wait: String,
+    assignee: Option<String>,
+    groups: Vec<String>,
+    /// Nanoseconds since the Unix epoch.
+    since: i64,
+}
+
+/// The open waits in the `waits` column (JSON, in the commit's order).
+fn read_waits(row: &Row, column: usize) -> Result<Vec<OpenWait>, StoreError> {
+    let Some(text) = get::<Option<String>>(row, column)? else {
+        return Ok(Vec::new());
     };
-    let groups: String = get(row, column + 2)?;
-    Ok(Some(OpenWait {
-        wait,
-        assignee: get(row, column + 1)?,
-        groups: serde_json::from_str(&groups).map_err(corrupt)?,
-        since: from_time(get(row, column + 3)?),
-    }))
+    let stored: Vec<StoredWait> = serde_json::from_str(&text).map_err(corrupt)?;
+    Ok(stored
+        .into_iter()
+        .map(|wait| OpenWait {
+            wait: wait.wait,
+            assignee: wait.assignee,
+            groups: wait.groups,
+            since: from_time(wait.since),
+        })
+        .collect())
 }
 
 /// The columns [`read_instance`] reads, in order.
 pub(super) const INSTANCE: &str = "id, flow, hash, business_key, status, version, state, wake_at, \
-     wait_name, wait_assignee, wait_groups, wait_since, cancel_reason, cancel_compensate, broken";
+     waits, cancel_reason, cancel_compensate, broken";
+
+/// The column after [`INSTANCE`]'s.
+pub(super) const AFTER_INSTANCE: usize = 12;
 
 pub(super) fn read_instance(row: &Row) -> Result<StoredInstance, StoreError> {
-    let reason: Option<String> = get(row, 12)?;
+    let reason: Option<String> = get(row, 9)?;
     Ok(StoredInstance {
         id: read_id(row, 0)?,
         flow: get(row, 1)?,
@@ -111,21 +126,20 @@ pub(super) fn read_instance(row: &Row) -> Result<StoredInstance, StoreError> {
         version: get::<i64>(row, 5)?.cast_unsigned(),
         state: get(row, 6)?,
         wake_at: get::<Option<i64>>(row, 7)?.map(from_time),
-        wait: read_wait(row, 8)?,
+        waits: read_waits(row, 8)?,
         cancel: match reason {
             Some(reason) => Some(CancelRequest {
                 reason,
-                compensate: get::<Option<bool>>(row, 13)?.unwrap_or_default(),
+                compensate: get::<Option<bool>>(row, 10)?.unwrap_or_default(),
             }),
             None => None,
         },
-        broken: get(row, 14)?,
+        broken: get(row, 11)?,
     })
 }
 
 /// The columns [`read_summary`] reads, in order.
-pub(super) const SUMMARY: &str = "id, flow, status, business_key, wait_name, wait_assignee, \
-     wait_groups, wait_since, broken";
+pub(super) const SUMMARY: &str = "id, flow, status, business_key, waits, broken";
 
 pub(super) fn read_summary(row: &Row) -> Result<Summary, StoreError> {
     Ok(Summary {
@@ -133,34 +147,40 @@ pub(super) fn read_summary(row: &Row) -> Result<Summary, StoreError> {
         flow: get(row, 1)?,
         status: read_status(row, 2)?,
         key: get(row, 3)?,
-        wait: read_wait(row, 4)?,
-        broken: get(row, 8)?,
+        waits: read_waits(row, 4)?,
+        broken: get(row, 5)?,
     })
 }
 
-/// An [`OpenWait`] as its four columns.
+/// Open waits as their two columns: the JSON of every wait, and their
+/// names (which a signal is matched against).
 pub(super) struct WaitColumns {
-    pub(super) name: Option<String>,
-    pub(super) assignee: Option<String>,
-    pub(super) groups: Option<String>,
-    pub(super) since: Option<i64>,
+    pub(super) json: Option<String>,
+    pub(super) names: Vec<String>,
 }
 
 impl WaitColumns {
-    pub(super) fn of(wait: Option<&OpenWait>) -> Result<Self, StoreError> {
-        Ok(match wait {
-            Some(open) => WaitColumns {
-                name: Some(open.wait.clone()),
-                assignee: open.assignee.clone(),
-                groups: Some(serde_json::to_string(&open.groups).map_err(backend)?),
-                since: Some(time(open.since)?),
-            },
-            None => WaitColumns {
-                name: None,
-                assignee: None,
-                groups: None,
-                since: None,
-            },
+    pub(super) fn of(waits: &[OpenWait]) -> Result<Self, StoreError> {
+        if waits.is_empty() {
+            return Ok(WaitColumns {
+                json: None,
+                names: Vec::new(),
+            });
+        }
+        let stored = waits
+            .iter()
+            .map(|wait| {
+                Ok(StoredWait {
+                    wait: wait.wait.clone(),
+                    assignee: wait.assignee.clone(),
+                    groups: wait.groups.clone(),
+                    since: time(wait.since)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(WaitColumns {
+            json: Some(serde_json::to_string(&stored).map_err(backend)?),
+            names: waits.iter().map(|wait| wait.wait.clone()).collect(),
         })
     }
 }

@@ -28,7 +28,9 @@ pub(super) const VERSION: i32 = MIGRATIONS.len() as i32;
 /// changed). Ids are the 32 hexadecimal digits of an `InstanceId`, compared
 /// bytewise (`COLLATE "C"`). `hash` holds the u64's bits as an i64.
 /// `owner` and `claimed_until` are the claim: the token of the store that
-/// claimed the instance and its lease; `journal_len` counts the journal's
+/// claimed the instance and its lease; `waits` holds the open waits (one,
+/// or one per waiting branch of a parallel region) as JSON and
+/// `wait_names` their names, which signals are matched against; `journal_len` counts the journal's
 /// events, so a commit numbers its events without reading the journal.
 /// The instances table leaves room in each page (`fillfactor`): a commit
 /// rewrites the row, and an update that fits in its page is cheaper.
@@ -49,10 +51,8 @@ CREATE TABLE instances (
     version           BIGINT NOT NULL,
     state             BYTEA NOT NULL,
     wake_at           BIGINT,
-    wait_name         TEXT,
-    wait_assignee     TEXT,
-    wait_groups       TEXT,
-    wait_since        BIGINT,
+    waits             TEXT,                      -- JSON: the open waits, in order
+    wait_names        TEXT[] NOT NULL DEFAULT '{}', -- their names, for signals
     cancel_reason     TEXT,
     cancel_compensate BOOLEAN,
     broken            TEXT,

@@ -23,28 +23,29 @@ SELECT count(*) FROM (SELECT pg_notify($7, '') FROM inserted) AS notified";
 pub(super) const BY_KEY: &str = "SELECT id FROM instances WHERE flow = $1 AND business_key = $2";
 
 /// One commit, fenced: applied only if the instance is at version `$2` and
-/// is claimed by no other store than `$14`. `$1` id, `$3` status, `$4`
-/// state, `$5` wake-up, `$6`..`$9` the open wait, `$10` whether it
-/// finished (which clears a cancellation), `$11` hash, `$12` events, `$13`
-/// the consumed signal. Returns how many rows it changed (0 or 1).
+/// is claimed by no other store than `$12`. `$1` id, `$3` status, `$4`
+/// state, `$5` wake-up, `$6` the open waits (JSON) and `$7` their names,
+/// `$8` whether it finished (which clears a cancellation), `$9` hash, `$10`
+/// events, `$11` the consumed signal. Returns how many rows it changed (0
+/// or 1).
 pub(super) const COMMIT: &str = "
 WITH updated AS (
     UPDATE instances SET
         status = $3, version = version + 1, state = $4, wake_at = $5,
-        wait_name = $6, wait_assignee = $7, wait_groups = $8, wait_since = $9,
-        cancel_reason = CASE WHEN $10::boolean THEN NULL ELSE cancel_reason END,
-        cancel_compensate = CASE WHEN $10::boolean THEN NULL ELSE cancel_compensate END,
-        hash = $11, broken = NULL,
-        journal_len = journal_len + cardinality($12::bytea[])
-    WHERE id = $1 AND version = $2 AND (owner IS NULL OR owner = $14)
-    RETURNING journal_len - cardinality($12::bytea[]) AS base
+        waits = $6, wait_names = $7::text[],
+        cancel_reason = CASE WHEN $8::boolean THEN NULL ELSE cancel_reason END,
+        cancel_compensate = CASE WHEN $8::boolean THEN NULL ELSE cancel_compensate END,
+        hash = $9, broken = NULL,
+        journal_len = journal_len + cardinality($10::bytea[])
+    WHERE id = $1 AND version = $2 AND (owner IS NULL OR owner = $12)
+    RETURNING journal_len - cardinality($10::bytea[]) AS base
 ), appended AS (
     INSERT INTO journal (instance, seq, event)
     SELECT $1, updated.base + e.ord::integer - 1, e.event
-    FROM updated, unnest($12::bytea[]) WITH ORDINALITY AS e(event, ord)
+    FROM updated, unnest($10::bytea[]) WITH ORDINALITY AS e(event, ord)
 ), consumed AS (
     DELETE FROM signals
-    WHERE seq = $13 AND instance = $1 AND EXISTS (SELECT 1 FROM updated)
+    WHERE seq = $11 AND instance = $1 AND EXISTS (SELECT 1 FROM updated)
 )
 SELECT count(*) FROM updated";
 
@@ -58,7 +59,8 @@ UPDATE instances SET status = 'runnable'
 WHERE id = ANY($1::text[]) AND status IN ('waiting', 'sleeping')
   AND (cancel_reason IS NOT NULL
        OR EXISTS (SELECT 1 FROM signals
-                  WHERE signals.instance = instances.id AND signals.wait = instances.wait_name))";
+                  WHERE signals.instance = instances.id
+                    AND signals.wait = ANY (instances.wait_names)))";
 
 /// Why a commit was refused: the instance's version and owner.
 pub(super) const FENCE: &str = "SELECT version, owner FROM instances WHERE id = $1";
@@ -106,7 +108,7 @@ WHERE status IN ('waiting', 'sleeping') AND wake_at IS NOT NULL";
 
 /// Stores a signal for an unfinished instance (`$1` instance, `$2` wait,
 /// `$3` payload, `$4` by, `$5` arrival, `$6` dedupe key), unless its dedupe
-/// key was seen; wakes the instance if it is parked at that wait; sends a
+/// key was seen; wakes the instance if it is parked at that wait (one of its waits); sends a
 /// wake-up hint on channel `$7`. One statement, so no lock is held across
 /// a round trip (a worker stopped mid-call blocks no one). Returns the
 /// instance's status (none: unknown) and whether the signal was stored.
@@ -132,7 +134,7 @@ WITH target AS (
     -- that parked the instance while this statement waited for the lock).
     UPDATE instances SET status = CASE
         WHEN status IN ('waiting', 'sleeping')
-             AND (cancel_reason IS NOT NULL OR wait_name = $2) THEN 'runnable'
+             AND (cancel_reason IS NOT NULL OR $2 = ANY (wait_names)) THEN 'runnable'
         ELSE status END
     WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)
 ), notified AS (

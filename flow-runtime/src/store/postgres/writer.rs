@@ -93,7 +93,7 @@ struct Params {
     status: &'static str,
     state: Vec<u8>,
     wake_at: Option<i64>,
-    wait: WaitColumns,
+    waits: WaitColumns,
     finished: bool,
     hash: i64,
     events: Vec<Vec<u8>>,
@@ -109,7 +109,7 @@ impl Params {
             status: commit.status.as_str(),
             state: commit.state.clone(),
             wake_at: optional_time(commit.wake_at)?,
-            wait: WaitColumns::of(commit.wait.as_ref())?,
+            waits: WaitColumns::of(&commit.waits)?,
             finished: commit.status.is_finished(),
             hash: commit.hash.cast_signed(),
             events: commit.events.clone(),
@@ -118,17 +118,15 @@ impl Params {
         })
     }
 
-    fn refs<'a>(&'a self, owner: &'a &'a str) -> [&'a (dyn ToSql + Sync); 14] {
+    fn refs<'a>(&'a self, owner: &'a &'a str) -> [&'a (dyn ToSql + Sync); 12] {
         [
             &self.id,
             &self.version,
             &self.status,
             &self.state,
             &self.wake_at,
-            &self.wait.name,
-            &self.wait.assignee,
-            &self.wait.groups,
-            &self.wait.since,
+            &self.waits.json,
+            &self.waits.names,
             &self.finished,
             &self.hash,
             &self.events,
