@@ -267,8 +267,11 @@ impl EngineBuilder {
         self
     }
 
-    /// How often the run loop looks for work that no notification announced
-    /// (another process's signal, say); default 1 s.
+    /// How often, at most, the run loop looks for work that no notification
+    /// announced (another process's signal, say); default 1 s. Right after
+    /// work it looks sooner, from an eighth of the interval, doubling while
+    /// it finds nothing; each delay is jittered (three quarters to all of
+    /// it) so that workers sharing a store do not poll in step.
     pub fn poll_interval(mut self, every: Duration) -> Self {
         self.poll = every;
         self
@@ -591,6 +594,8 @@ impl Drop for Awaiting<'_> {
 async fn run_loop(inner: Arc<Inner>) {
     let permits = Arc::new(Semaphore::new(inner.concurrency));
     let mut drivers = JoinSet::new();
+    // Idle rounds in a row: the poll backs off while nothing comes.
+    let mut idle_rounds = 0;
     let hint = inner.store.wake_hint();
     while !inner.is_stopping() {
         while drivers.try_join_next().is_some() {}
@@ -622,6 +627,7 @@ async fn run_loop(inner: Arc<Inner>) {
                 continue;
             }
             idle = false;
+            idle_rounds = 0;
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
@@ -633,8 +639,10 @@ async fn run_loop(inner: Arc<Inner>) {
         }
         if idle {
             let next = inner.store.next_wake().await.ok().flatten();
-            // Jittered, so that workers sharing a store do not poll in step.
-            let poll = jittered(inner.poll);
+            // Backing off while idle, jittered so that workers sharing a
+            // store do not poll in step.
+            let poll = jittered(backed_off(inner.poll, idle_rounds));
+            idle_rounds += 1;
             let sleep = next.map_or(poll, |at| clock::until(at).min(poll));
             tokio::select! {
                 () = inner.work.notified() => {}
@@ -645,6 +653,13 @@ async fn run_loop(inner: Arc<Inner>) {
     }
     // Graceful: let every driver finish its transition and commit.
     while drivers.join_next().await.is_some() {}
+}
+
+/// The poll's delay after `idle_rounds` idle rounds in a row: an eighth of
+/// `poll` at first (work tends to come in bursts), doubling each round up
+/// to `poll`.
+fn backed_off(poll: Duration, idle_rounds: u32) -> Duration {
+    (poll / 8).saturating_mul(1 << idle_rounds.min(3)).min(poll)
 }
 
 /// Between three quarters of `poll` and all of it.
@@ -659,5 +674,34 @@ async fn hinted(hint: Option<&Notify>) {
     match hint {
         Some(hint) => hint.notified().await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{backed_off, jittered};
+    use std::time::Duration;
+
+    #[test]
+    fn an_idle_poll_backs_off_from_an_eighth_to_the_whole_interval() {
+        let poll = Duration::from_secs(8);
+        let delays: Vec<u64> = (0..6)
+            .map(|round| backed_off(poll, round).as_secs())
+            .collect();
+        assert_eq!(delays, [1, 2, 4, 8, 8, 8]);
+        // Far past the cap, nothing overflows.
+        assert_eq!(backed_off(poll, u32::MAX), poll);
+    }
+
+    #[test]
+    fn a_jittered_poll_stays_between_three_quarters_and_all_of_it() {
+        let poll = Duration::from_secs(4);
+        for _ in 0..100 {
+            let delay = jittered(poll);
+            assert!(
+                delay >= Duration::from_secs(3) && delay <= poll,
+                "{delay:?}"
+            );
+        }
     }
 }
