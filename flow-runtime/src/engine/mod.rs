@@ -54,6 +54,7 @@ mod error;
 mod inbox;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod query;
 mod refusal;
 mod register;
 mod registry;
