@@ -100,17 +100,14 @@ pub(super) fn run(conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>, counts: 
                 Err(_) => break,
             }
         }
-        let operations = batch.len() as u64;
-        if apply(&conn, batch) {
-            counts.transactions.fetch_add(1, Ordering::Relaxed);
-            counts.operations.fetch_add(operations, Ordering::Relaxed);
-        }
+        apply(&conn, batch, &counts);
     }
 }
 
-/// Applies a batch in one transaction and answers every job; whether it
-/// committed.
-fn apply(conn: &Connection, mut batch: Vec<Box<dyn Job>>) -> bool {
+/// Applies a batch in one transaction, counts it if it committed, then
+/// answers every job (in that order, so a caller that has its answer sees
+/// its write counted).
+fn apply(conn: &Connection, mut batch: Vec<Box<dyn Job>>, counts: &Counts) {
     // Jobs still in the batch: one whose error made SQLite roll back the
     // whole transaction (disk full, I/O) leaves it with that error, and the
     // others run again in a new one, so it fails no one else.
@@ -129,11 +126,15 @@ fn apply(conn: &Connection, mut batch: Vec<Box<dyn Job>>) -> bool {
             }
         }
     };
-    let committed = failure.is_none();
+    if failure.is_none() {
+        counts.transactions.fetch_add(1, Ordering::Relaxed);
+        counts
+            .operations
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+    }
     for job in batch {
         job.answer(failure.clone());
     }
-    committed
 }
 
 /// How one try at a batch's transaction ended.
