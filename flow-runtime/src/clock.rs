@@ -9,6 +9,8 @@ use tokio::time::Instant;
 /// The wall-clock time now: the process's wall-clock base plus tokio's
 /// time since then.
 pub(crate) fn now() -> SystemTime {
+    #[cfg(test)]
+    reads::count();
     let (wall, base) = base();
     // Under a paused clock, tokio's instant may lie before the base (another
     // test's runtime set it): go back from the base rather than saturate.
@@ -35,4 +37,24 @@ pub(crate) async fn sleep_until(at: SystemTime) {
 fn base() -> (SystemTime, std::time::Instant) {
     static BASE: OnceLock<(SystemTime, std::time::Instant)> = OnceLock::new();
     *BASE.get_or_init(|| (SystemTime::now(), std::time::Instant::now()))
+}
+
+/// How many times this thread read the clock: the hot path's tests count
+/// them.
+#[cfg(test)]
+pub(crate) mod reads {
+    use std::cell::Cell;
+
+    thread_local! {
+        static READS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(super) fn count() {
+        READS.with(|reads| reads.set(reads.get() + 1));
+    }
+
+    /// Reads of the clock on this thread so far.
+    pub(crate) fn so_far() -> u64 {
+        READS.with(Cell::get)
+    }
 }

@@ -244,7 +244,11 @@ impl<N: NodeId> Journal<N> {
     /// The path: the node of every `Entered` event, in order, with its
     /// time. The path is a view of the journal, not a second record.
     pub fn path(&self) -> crate::history::Path<N> {
-        let mut path = crate::history::Path::with_capacity(self.entries.len() / 2);
+        let visits = self
+            .events()
+            .filter(|event| matches!(event, Event::Entered { .. }))
+            .count();
+        let mut path = crate::history::Path::with_capacity(visits);
         for entry in &self.entries {
             if let Event::Entered { node, .. } = entry.event {
                 path.push(crate::history::Visit {

@@ -105,7 +105,7 @@ pub use engine::{Durable, Engine, EngineBuilder, EngineError, Started, User, Use
 pub use exec::{Position, Region, Scope, SubFlowFailed, run, start};
 pub use flow::{EndId, Flow, NodeId, Transition, Wait, Wake};
 pub use graph::{EdgeInfo, EdgeLabel, Graph, NodeInfo, NodeKind};
-pub use history::{Path, Visit};
+pub use history::{History, Path, Visit};
 pub use id::{InstanceId, ParseIdError};
 pub use instance::{Finished, Instance};
 pub use journal::{Entry, Event, Journal};

@@ -1,7 +1,8 @@
-//! Running instances with observers attached.
+//! Running instances with observers attached, at a history level.
 
 use crate::exec::{Hooks, run_with, start_with};
 use crate::flow::Flow;
+use crate::history::History;
 use crate::instance::Instance;
 use crate::observe::Observer;
 use crate::outcome::Outcome;
@@ -40,6 +41,7 @@ use std::sync::Arc;
 #[derive(Clone, Default)]
 pub struct Runner {
     observers: Vec<Arc<dyn Observer>>,
+    history: History,
 }
 
 impl Runner {
@@ -55,10 +57,28 @@ impl Runner {
         self
     }
 
+    /// How much of their history the instances keep: [`History::Full`]
+    /// unless told (see [`History`] for what each level keeps and costs).
+    ///
+    /// ```
+    /// use flow_runtime::{History, Runner};
+    ///
+    /// let runner = Runner::new().history(History::Off);
+    /// # let _ = runner;
+    /// ```
+    pub fn history(mut self, history: History) -> Self {
+        self.history = history;
+        self
+    }
+
+    fn hooks<F: Flow>(&self) -> Hooks<F> {
+        Hooks::observed_by(self.observers.clone()).keeping(self.history)
+    }
+
     /// Runs one instance of `F` to its outcome, like
     /// [`flow_runtime::run`](crate::run).
     pub async fn run<F: Flow>(&self, context: F::Context) -> Outcome<F> {
-        run_with::<F>(context, Hooks::observed_by(self.observers.clone())).await
+        run_with::<F>(context, self.hooks()).await
     }
 
     /// Starts one instance of `F` on the current tokio runtime, like
@@ -68,7 +88,7 @@ impl Runner {
     ///
     /// Outside a tokio runtime.
     pub fn start<F: Flow>(&self, context: F::Context) -> Instance<F> {
-        start_with::<F>(context, Hooks::observed_by(self.observers.clone()))
+        start_with::<F>(context, self.hooks())
     }
 }
 
@@ -76,6 +96,7 @@ impl std::fmt::Debug for Runner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runner")
             .field("observers", &self.observers.len())
+            .field("history", &self.history)
             .finish()
     }
 }

@@ -56,6 +56,7 @@ async fn run<F: Durable>(
         }
     };
     let hooks = Hooks::observed_by(inner.observers.clone())
+        .keeping(inner.history)
         .with_sub_flows(inner.clone())
         .durable();
     let mut machine = state.into_machine(hooks);
@@ -65,7 +66,7 @@ async fn run<F: Durable>(
     if let Some(from) = migrated {
         // The migrated state, committed under `F`'s hash before it runs on.
         let to = F::GRAPH.hash();
-        machine.scope.record(Event::Migrated { from, to });
+        machine.scope.record_here(Event::Migrated { from, to });
         let commit = prepare(&machine, version, &mut recorded, None)?;
         send(inner, commit, &mut version).await?;
     }
@@ -163,6 +164,8 @@ async fn advance_renewing<F: Durable>(inner: &Inner, id: InstanceId, machine: &m
             }
         }
     };
+    // The last transition's commit was awaited since the clock was read.
+    machine.stale();
     tokio::select! {
         _ = machine.advance() => {}
         () = renew => {}

@@ -69,6 +69,7 @@ pub use registry::Durable;
 
 use crate::store::Commit;
 
+use crate::history::History;
 use crate::id::InstanceId;
 use crate::observe::Observer;
 use crate::store::{CancelRequest, MemoryStore, Store, StoreError};
@@ -95,6 +96,7 @@ pub struct EngineBuilder {
     lease: Duration,
     poll: Duration,
     observers: Vec<Arc<dyn Observer>>,
+    history: History,
     crash_after: Option<usize>,
     crash_hook: Option<CrashHook>,
     client_only: bool,
@@ -121,6 +123,8 @@ pub(crate) struct Inner {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) flows: Flows,
     pub(crate) observers: Vec<Arc<dyn Observer>>,
+    /// What the journals of the instances run here keep.
+    pub(crate) history: History,
     concurrency: usize,
     lease: Duration,
     poll: Duration,
@@ -153,6 +157,7 @@ impl Engine {
             lease: Duration::from_secs(30),
             poll: Duration::from_secs(1),
             observers: Vec::new(),
+            history: History::Full,
             crash_after: None,
             crash_hook: None,
             client_only: false,
@@ -321,6 +326,25 @@ impl EngineBuilder {
         self
     }
 
+    /// How much of their history the instances this engine runs keep in
+    /// the store: [`History::Full`] unless told. At [`History::Off`] no
+    /// journal row is written, and [`Engine::history`] and
+    /// [`Engine::progress`] have nothing to show; the instances run, park
+    /// and recover the same (see [`History`]).
+    ///
+    /// ```
+    /// use flow_runtime::{Engine, History};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let engine = Engine::memory().history(History::Path).start();
+    /// # engine.shutdown().await;
+    /// # }
+    /// ```
+    pub fn history(mut self, history: History) -> Self {
+        self.history = history;
+        self
+    }
+
     /// Crash testing: once the engine has made `commits` commits it
     /// behaves as a process that died: it claims nothing more, and each
     /// running driver runs the transition under way (its steps, and the
@@ -363,6 +387,7 @@ impl EngineBuilder {
             store: self.store,
             flows: self.flows,
             observers: self.observers,
+            history: self.history,
             concurrency: self.concurrency,
             lease: self.lease,
             poll: self.poll,

@@ -45,6 +45,10 @@ pub(super) async fn run_node<F: Flow>(
         // retry or time out. (A split runs its branches here; their tasks
         // have their own attempts, see `Scope::task`.)
         let step = machine.scope.step_info(node, iteration, 1);
+        if super::is_split::<F>(node) {
+            // Its branches run, and record, while it is awaited.
+            machine.stale();
+        }
         let ran = guarded(
             F::step(node, &mut machine.context, &step, &machine.scope),
             Policy::new(),
@@ -54,11 +58,12 @@ pub(super) async fn run_node<F: Flow>(
     }
     let policy = F::GRAPH.nodes()[node.index()].policy();
     if !resumed {
-        machine.scope.record(Event::Attempt { node, attempt });
+        machine.scope.record_here(Event::Attempt { node, attempt });
     }
     let step = machine.scope.step_info(node, iteration, attempt);
     let span = tracing::info_span!("attempt", node = node.name(), iteration, attempt);
     let call = machine.scope.running_call(node, iteration, attempt);
+    machine.stale();
     let result = guarded(
         F::step(node, &mut machine.context, &step, &machine.scope),
         policy,
@@ -71,13 +76,15 @@ pub(super) async fn run_node<F: Flow>(
     let error = match result {
         Ok(Transition::Fail(error)) | Err(error) => error,
         Ok(moved_on) => {
-            machine.scope.record(Event::Succeeded { node, attempt });
+            machine
+                .scope
+                .record_here(Event::Succeeded { node, attempt });
             return Ran::Transition(moved_on);
         }
     };
     let seed = seed_of::<F>(machine.instance(), node, iteration);
     let retry_in = next_delay(policy, &error, attempt, seed);
-    machine.scope.record(Event::AttemptFailed {
+    machine.scope.record_here(Event::AttemptFailed {
         node,
         attempt,
         error: error.to_string(),

@@ -201,7 +201,8 @@ impl<F: Flow> Machine<F> {
             .timeout()
             .map(|limit| since + limit);
         tracing::info!(node = node.name(), %child, "sub-flow instance started");
-        self.scope.record(Event::SubFlowStarted { node, child });
+        self.scope
+            .record_here(Event::SubFlowStarted { node, child });
         self.at = Position::SubFlow {
             node,
             iteration,

@@ -21,19 +21,20 @@ pub(super) async fn undo<F: Flow>(
         .unwrap_or_default();
     let mut attempt = 1;
     loop {
-        machine.scope.record(Event::CompensationAttempt {
+        machine.scope.record_here(Event::CompensationAttempt {
             node,
             iteration,
             attempt,
         });
         let step = machine.scope.step_info(node, iteration, attempt);
+        machine.stale();
         let error = match guarded(F::compensate(node, &mut machine.context, &step), policy).await {
             Ok(Ok(())) => return Ok(()),
             Ok(Err(error)) | Err(error) => error,
         };
         let seed = seed_of::<F>(machine.instance(), node, iteration);
         let retry_in = next_delay(policy, &error, attempt, seed);
-        machine.scope.record(Event::CompensationAttemptFailed {
+        machine.scope.record_here(Event::CompensationAttemptFailed {
             node,
             iteration,
             attempt,
@@ -44,6 +45,7 @@ pub(super) async fn undo<F: Flow>(
             return Err(error);
         };
         tokio::time::sleep(wait).await;
+        machine.stale();
         attempt += 1;
     }
 }

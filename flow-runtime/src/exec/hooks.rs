@@ -6,6 +6,7 @@
 use super::branch::Mailbox;
 use super::child::Host;
 use crate::flow::Flow;
+use crate::history::History;
 use crate::intercept::Intercept;
 use crate::observe::Observer;
 use serde::Serialize;
@@ -28,6 +29,8 @@ pub(crate) struct Hooks<F: Flow> {
     /// The signals sent to an in-memory instance and not taken yet; waits
     /// inside parallel branches take theirs from here.
     pub(crate) mailbox: Option<Arc<Mailbox<F>>>,
+    /// What the instance's journal keeps.
+    pub(crate) history: History,
 }
 
 /// How a durable instance's context is kept at a split: as JSON.
@@ -52,6 +55,7 @@ impl<F: Flow> Default for Hooks<F> {
             sub_flows: None,
             durable: None,
             mailbox: None,
+            history: History::Full,
         }
     }
 }
@@ -62,6 +66,12 @@ impl<F: Flow> Hooks<F> {
             observers,
             ..Self::default()
         }
+    }
+
+    /// The same hooks, keeping `history`.
+    pub(crate) fn keeping(mut self, history: History) -> Self {
+        self.history = history;
+        self
     }
 
     /// The same hooks, with sub-flow calls run as instances of `host`.

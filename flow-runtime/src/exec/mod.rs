@@ -12,11 +12,13 @@ mod child;
 mod compensate;
 mod finish;
 mod hooks;
+#[cfg(test)]
+mod hot_path_tests;
 mod join;
 mod memory;
 mod position;
 mod region;
-mod scope;
+pub(crate) mod scope;
 mod sub_flow;
 mod task_run;
 
@@ -65,7 +67,7 @@ pub(crate) enum Advanced {
 }
 
 /// Whether `node` is an `and` or `or` split.
-fn is_split<F: Flow>(node: F::Node) -> bool {
+pub(super) fn is_split<F: Flow>(node: F::Node) -> bool {
     F::GRAPH
         .nodes()
         .get(node.index())
@@ -104,6 +106,13 @@ impl<F: Flow> Machine<F> {
         self.scope.instance()
     }
 
+    /// Time has passed since the machine last read the clock (it was
+    /// parked, or its driver awaited a commit): its next event reads it
+    /// again. Between two awaits, the events of a node share one reading.
+    pub(crate) fn stale(&mut self) {
+        self.scope.records().stale();
+    }
+
     /// Runs one transition from where the instance is. A parked position
     /// whose time has not come, or a wait without a signal, stays as it is
     /// ([`Advanced::Parked`]); the caller waits, then calls
@@ -114,7 +123,7 @@ impl<F: Flow> Machine<F> {
         match &self.at {
             Position::Enter(node) => {
                 let node = *node;
-                let iteration = self.scope.enter(node);
+                let iteration = self.scope.enter_here(node);
                 if self.scope.durable().is_some()
                     && is_split::<F>(node)
                     && let Err(error) = self.open_region(node, iteration)
@@ -143,7 +152,7 @@ impl<F: Flow> Machine<F> {
                 ..
             } => {
                 // The call runs again once its child's end is here.
-                if self.scope.lock().sub_flow.ended.is_none() {
+                if self.scope.records().sub_flow.ended.is_none() {
                     return Advanced::Parked;
                 }
                 let (node, iteration, attempt) = (*node, *iteration, *attempt);
@@ -173,11 +182,12 @@ impl<F: Flow> Machine<F> {
     /// Moves a parked instance on if its time has come: a timer fires, a
     /// wait times out, a retry becomes due. Returns whether it moved.
     pub(crate) fn wake(&mut self) -> bool {
+        self.stale();
         let now = clock::now();
         match &self.at {
             Position::Sleeping { node, until, next } if *until <= now => {
                 let (node, next) = (*node, *next);
-                self.scope.record(Event::Woke { node });
+                self.scope.record_here(Event::Woke { node });
                 self.at = Position::Enter(next);
                 true
             }
@@ -188,7 +198,7 @@ impl<F: Flow> Machine<F> {
             } if *at <= now => {
                 let (node, route) = (*node, *route);
                 tracing::info!(node = node.name(), to = route.name(), "wait timed out");
-                self.scope.record(Event::TimedOut { node, to: route });
+                self.scope.record_here(Event::TimedOut { node, to: route });
                 self.at = Position::Enter(route);
                 true
             }
@@ -225,6 +235,7 @@ impl<F: Flow> Machine<F> {
         signal: F::Signal,
         by: Option<String>,
     ) -> Result<(), F::Signal> {
+        self.stale();
         if matches!(self.at, Position::Region(_)) {
             return self.deliver_in_region(signal, by);
         }
@@ -234,7 +245,7 @@ impl<F: Flow> Machine<F> {
         let node = *node;
         let next = F::receive(node, &mut self.context, signal)?;
         tracing::info!(node = node.name(), by = by.as_deref(), "signal delivered");
-        self.scope.record(Event::Signalled { node, by });
+        self.scope.record_here(Event::Signalled { node, by });
         self.at = Position::Enter(next);
         Ok(())
     }
@@ -243,16 +254,17 @@ impl<F: Flow> Machine<F> {
     /// its completed tasks are undone by the next transitions; without,
     /// they are listed as not compensated and the instance is finished.
     pub(crate) fn cancel(&mut self, reason: String, compensate: bool) {
+        self.stale();
         if self.at.is_finished() || matches!(self.at, Position::Compensating { .. }) {
             return;
         }
         let node = self.at.node().unwrap_or(F::START);
         // A region's branches stop where they are; what they completed is
         // in the context and on the compensation stack.
-        self.scope.lock().region = None;
+        self.scope.records().region = None;
         tracing::info!(node = node.name(), %reason, "instance cancelled");
         self.abandon_child(&reason, compensate);
-        self.scope.record(Event::Cancelled {
+        self.scope.record_here(Event::Cancelled {
             reason: reason.clone(),
             compensate,
         });
@@ -261,7 +273,7 @@ impl<F: Flow> Machine<F> {
             self.at = Position::Compensating { at: node, cause };
         } else {
             self.compensation.not_compensated =
-                self.scope.lock().completed.drain(..).rev().collect();
+                self.scope.records().completed.drain(..).rev().collect();
             self.at = Position::Stopped { at: node, cause };
         }
     }
@@ -305,13 +317,13 @@ impl<F: Flow> Machine<F> {
         };
         match transition {
             Transition::Next(next) => {
-                self.scope.completed(node, iteration);
+                self.scope.completed_here(node, iteration);
                 self.at = Position::Enter(next);
                 Advanced::Moved
             }
             Transition::End(end) => {
                 tracing::debug!(end = node.name(), "instance completed");
-                self.scope.record(Event::Completed { end: node });
+                self.scope.record_here(Event::Completed { end: node });
                 self.at = Position::Completed { end };
                 Advanced::Finished
             }
@@ -319,7 +331,7 @@ impl<F: Flow> Machine<F> {
             Transition::Wait(wait) => {
                 let (assignee, groups, timeout) = wait.into_parts();
                 let since = clock::now();
-                self.scope.record(Event::Waiting {
+                self.scope.record_here(Event::Waiting {
                     node,
                     assignee: assignee.clone(),
                     groups: groups.clone(),
@@ -339,7 +351,7 @@ impl<F: Flow> Machine<F> {
                     Wake::After(delay) => clock::now() + delay,
                     Wake::At(at) => at,
                 };
-                self.scope.record(Event::Sleeping { node, until });
+                self.scope.record_here(Event::Sleeping { node, until });
                 self.at = Position::Sleeping { node, until, next };
                 Advanced::Parked
             }
@@ -363,12 +375,13 @@ impl<F: Flow> Machine<F> {
         match F::recover(node, &mut self.context, error) {
             Ok(handler) => {
                 tracing::info!(node = node.name(), handler = handler.name(), error = %message, "error route taken");
-                self.scope.record(Event::Recovered { node, to: handler });
+                self.scope
+                    .record_here(Event::Recovered { node, to: handler });
                 self.at = Position::Enter(handler);
             }
             Err(error) => {
                 tracing::warn!(node = node.name(), %error, "step failed");
-                self.scope.record(Event::Failed {
+                self.scope.record_here(Event::Failed {
                     node,
                     error: message,
                 });
@@ -384,11 +397,11 @@ impl<F: Flow> Machine<F> {
     /// Undoes the newest completed compensable task, or stops the
     /// instance when none is left or a compensation failed.
     async fn compensate_next(&mut self) -> Advanced {
-        let next = self.scope.lock().completed.pop();
+        let next = self.scope.records().completed.pop();
         if let Some(done) = next {
             match compensate::undo(self, done).await {
                 Ok(()) => {
-                    self.scope.record(Event::Compensated {
+                    self.scope.record_here(Event::Compensated {
                         node: done.node,
                         iteration: done.iteration,
                     });
@@ -399,7 +412,7 @@ impl<F: Flow> Machine<F> {
                     tracing::error!(node = done.node.name(), %error, "compensation failed");
                     self.compensation.failed = Some((done, error));
                     self.compensation.not_compensated =
-                        self.scope.lock().completed.drain(..).rev().collect();
+                        self.scope.records().completed.drain(..).rev().collect();
                 }
             }
         }

@@ -226,7 +226,7 @@ impl<F: Flow> Machine<F> {
                 split.name()
             ))
         })?;
-        let visits = self.scope.lock().visits.clone();
+        let visits = self.scope.records().visits.clone();
         self.scope.begin_region(
             Region {
                 split,
@@ -305,7 +305,7 @@ impl<F: Flow> Machine<F> {
         let moved = !events.is_empty();
         region.resume |= moved;
         for event in events {
-            self.scope.record(event);
+            self.scope.record_here(event);
         }
         moved || matches!(&self.at, Position::Region(region) if region.resume)
     }
@@ -339,7 +339,7 @@ impl<F: Flow> Machine<F> {
         }
         region.resume = true;
         tracing::info!(node = node.name(), by = by.as_deref(), "signal delivered");
-        self.scope.record(Event::Signalled { node, by });
+        self.scope.record_here(Event::Signalled { node, by });
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ use super::hooks::ContextCodec;
 use super::region::{Region, Visited};
 use super::task_run::TaskRun;
 use crate::flow::{Flow, NodeId};
+use crate::history::History;
 use crate::id::InstanceId;
 use crate::intercept::{Intercept, Intercepted};
 use crate::journal::{Event, Journal};
@@ -62,7 +63,16 @@ pub(crate) struct Records<F: Flow> {
     /// The parallel region a durable instance runs now, if it does (boxed:
     /// an in-memory instance never has one, and carries one pointer).
     pub(super) region: Option<Box<RegionRun<F::Node>>>,
+    /// What the journal keeps (the runner's or engine's level).
+    pub(super) history: History,
+    /// The last clock reading, while nothing was awaited since: the events
+    /// of one node between two awaits share it, so a node costs at most one
+    /// clock read (see `Scope::record_here`).
+    stamp: Option<Stamp>,
 }
+
+/// Time since the start, and the wall-clock time it stands for.
+type Stamp = (std::time::Duration, SystemTime);
 
 /// A durable instance's parallel region while it runs.
 pub(super) struct RegionRun<N> {
@@ -94,7 +104,28 @@ impl<F: Flow> Records<F> {
             parent: None,
             sub_flow: super::child::Calls::default(),
             region: None,
+            history: History::Full,
+            stamp: None,
         }
+    }
+
+    /// Time has passed since the last clock reading (the machine awaited
+    /// something): the next event reads the clock again.
+    pub(super) fn stale(&mut self) {
+        self.stamp = None;
+    }
+
+    /// Counts a visit of `node`: which visit it is, and whether a region's
+    /// replay recorded it already.
+    fn visit(&mut self, node: F::Node) -> (u32, bool) {
+        let iteration = match self.visits.get_mut(node.index()) {
+            Some(count) => {
+                *count += 1;
+                *count
+            }
+            None => 1,
+        };
+        (iteration, self.replays(node, iteration))
     }
 
     /// Whether visit `iteration` of `node` replays one whose events are
@@ -140,7 +171,8 @@ impl<F: Flow> Records<F> {
 }
 
 impl<F: Flow> Scope<F> {
-    pub(crate) fn new(instance: InstanceId, records: Records<F>, hooks: Hooks<F>) -> Self {
+    pub(crate) fn new(instance: InstanceId, mut records: Records<F>, hooks: Hooks<F>) -> Self {
+        records.history = hooks.history;
         Self {
             instance,
             hooks,
@@ -160,6 +192,8 @@ impl<F: Flow> Scope<F> {
     /// user code, so a panicking step cannot poison it; if it ever were,
     /// the records are still whole (every update is one push).
     pub(crate) fn lock(&self) -> MutexGuard<'_, Records<F>> {
+        #[cfg(test)]
+        locks::count();
         self.records.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -204,54 +238,74 @@ impl<F: Flow> Scope<F> {
         region.parked.then_some(region.state)
     }
 
-    /// Appends `event` to the journal and shows it to the observers (after
-    /// the lock is released, so an observer cannot stall the branches).
-    pub(crate) fn record(&self, event: Event<F::Node>) {
-        if self.hooks.observers.is_empty() {
-            self.lock().record(event);
-            return;
-        }
-        let named = event.named();
-        let (elapsed, at) = self.lock().record(event);
-        self.notify(elapsed, at, &named);
+    /// The records, without a lock: for the machine between two awaits,
+    /// when no branch can hold them.
+    pub(super) fn records(&mut self) -> &mut Records<F> {
+        self.records
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn notify(&self, elapsed: std::time::Duration, at: SystemTime, event: &Event<&'static str>) {
+    /// Records `event` from a branch (or anywhere the records are shared):
+    /// the journal keeps it if the history level does, and the observers
+    /// see it after the lock is released, so an observer cannot stall the
+    /// branches. Branches run concurrently, so this reads the clock.
+    pub(crate) fn record(&self, event: Event<F::Node>) {
+        let mut records = self.lock();
+        records.stale();
+        self.record_in(records, event);
+    }
+
+    /// Records `event` on the instance's sequential path: no lock, and the
+    /// time of the last clock reading if nothing was awaited since (the
+    /// machine marks the records stale around every await).
+    pub(crate) fn record_here(&mut self, event: Event<F::Node>) {
+        let observed = !self.hooks.observers.is_empty();
+        if let Some(seen) = self.records().keep(event, observed) {
+            self.notify(seen);
+        }
+    }
+
+    fn record_in(&self, mut records: MutexGuard<'_, Records<F>>, event: Event<F::Node>) {
+        let seen = records.keep(event, !self.hooks.observers.is_empty());
+        drop(records);
+        if let Some(seen) = seen {
+            self.notify(seen);
+        }
+    }
+
+    fn notify(&self, ((elapsed, at), event): (Stamp, Event<&'static str>)) {
         let observation = Observation {
             flow: F::GRAPH.name(),
             instance: self.instance,
             elapsed,
             at,
-            event,
+            event: &event,
         };
         for observer in &self.hooks.observers {
             observer.observe(&observation);
         }
     }
 
-    /// Enters `node`: a visit on the path and an `Entered` event (not
-    /// again for a visit a region replays). Returns which visit of the node
-    /// this is.
+    /// Enters `node` from a branch: a visit on the path and an `Entered`
+    /// event (not again for a visit a region replays). Returns which visit
+    /// of the node this is.
     pub(crate) fn enter(&self, node: F::Node) -> u32 {
         let mut records = self.lock();
-        let iteration = match records.visits.get_mut(node.index()) {
-            Some(count) => {
-                *count += 1;
-                *count
-            }
-            None => 1,
-        };
-        if records.replays(node, iteration) {
-            return iteration;
+        let (iteration, replayed) = records.visit(node);
+        if !replayed {
+            records.stale();
+            self.record_in(records, Event::Entered { node, iteration });
         }
-        let (elapsed, at) = records.now();
-        records
-            .journal
-            .push(elapsed, at, Event::Entered { node, iteration });
-        drop(records);
-        if !self.hooks.observers.is_empty() {
-            let node = node.name();
-            self.notify(elapsed, at, &Event::Entered { node, iteration });
+        iteration
+    }
+
+    /// Enters `node` on the instance's sequential path, as
+    /// [`record_here`](Scope::record_here) records.
+    pub(super) fn enter_here(&mut self, node: F::Node) -> u32 {
+        let (iteration, replayed) = self.records().visit(node);
+        if !replayed {
+            self.record_here(Event::Entered { node, iteration });
         }
         iteration
     }
@@ -289,7 +343,7 @@ impl<F: Flow> Scope<F> {
                 return super::child::durable::<F, S>(self, host.as_ref(), call, context);
             }
         }
-        let hooks = Hooks::observed_by(self.hooks.observers.clone());
+        let hooks = Hooks::observed_by(self.hooks.observers.clone()).keeping(self.hooks.history);
         super::sub_flow::<S>(context, hooks).await
     }
 
@@ -298,6 +352,13 @@ impl<F: Flow> Scope<F> {
     pub(crate) fn completed(&self, node: F::Node, iteration: u32) {
         if is_compensable::<F>(node) {
             self.lock().completed.push(Done { node, iteration });
+        }
+    }
+
+    /// [`completed`](Scope::completed), on the sequential path.
+    pub(super) fn completed_here(&mut self, node: F::Node, iteration: u32) {
+        if is_compensable::<F>(node) {
+            self.records().completed.push(Done { node, iteration });
         }
     }
 
@@ -338,17 +399,35 @@ impl<F: Flow> Scope<F> {
 }
 
 impl<F: Flow> Records<F> {
-    /// Time since the start, and the wall-clock time it stands for: one
-    /// clock read.
-    fn now(&self) -> (std::time::Duration, SystemTime) {
+    /// The last clock reading while it holds, else a new one (one clock
+    /// read: see `clock::now`).
+    fn stamp(&mut self) -> Stamp {
+        if let Some(stamp) = self.stamp {
+            return stamp;
+        }
         let at = crate::clock::now();
-        (at.duration_since(self.started_at).unwrap_or_default(), at)
+        let stamp = (at.duration_since(self.started_at).unwrap_or_default(), at);
+        self.stamp = Some(stamp);
+        stamp
     }
 
-    pub(super) fn record(&mut self, event: Event<F::Node>) -> (std::time::Duration, SystemTime) {
-        let (elapsed, at) = self.now();
-        self.journal.push(elapsed, at, event);
-        (elapsed, at)
+    /// Puts `event` in the journal if the history level keeps it; what the
+    /// observers are to see of it, if there are any.
+    fn keep(
+        &mut self,
+        event: Event<F::Node>,
+        observed: bool,
+    ) -> Option<(Stamp, Event<&'static str>)> {
+        let keeps = self.history.keeps(&event);
+        if !keeps && !observed {
+            return None;
+        }
+        let stamp = self.stamp();
+        let named = observed.then(|| event.named());
+        if keeps {
+            self.journal.push(stamp.0, stamp.1, event);
+        }
+        named.map(|named| (stamp, named))
     }
 }
 
@@ -357,4 +436,24 @@ pub(crate) fn is_compensable<F: Flow>(node: F::Node) -> bool {
         .nodes()
         .get(node.index())
         .is_some_and(|info| info.compensation().is_some())
+}
+
+/// How many times this thread locked an instance's records: the hot path's
+/// tests count them.
+#[cfg(test)]
+pub(crate) mod locks {
+    use std::cell::Cell;
+
+    thread_local! {
+        static LOCKS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(super) fn count() {
+        LOCKS.with(|locks| locks.set(locks.get() + 1));
+    }
+
+    /// Locks taken on this thread so far.
+    pub(crate) fn so_far() -> u64 {
+        LOCKS.with(Cell::get)
+    }
 }
