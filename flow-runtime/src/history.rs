@@ -139,6 +139,7 @@ pub enum History {
 
 impl History {
     /// Whether an instance at this level keeps `event` in its journal.
+    #[inline]
     pub(crate) fn keeps<N>(self, event: &crate::journal::Event<N>) -> bool {
         match self {
             History::Full => true,

@@ -138,7 +138,7 @@ impl<F: Flow> InstanceState<F> {
 
     /// The machine that runs on from this state.
     pub(crate) fn into_machine(self, hooks: Hooks<F>) -> Machine<F> {
-        let mut records = crate::exec::Records::new(self.started_at);
+        let mut records = crate::exec::Records::new(self.started_at, hooks.history);
         records.visits = self.visits;
         records.completed = self.saga;
         records.parent = self.parent;

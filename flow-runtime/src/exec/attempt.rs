@@ -8,6 +8,7 @@ use crate::journal::Event;
 use crate::policy::Policy;
 use crate::step::StepError;
 use futures::FutureExt;
+use futures::future::Either;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::time::SystemTime;
@@ -64,12 +65,14 @@ pub(super) async fn run_node<F: Flow>(
     let span = tracing::info_span!("attempt", node = node.name(), iteration, attempt);
     let call = machine.scope.running_call(node, iteration, attempt);
     machine.stale();
-    let result = guarded(
+    let attempt_of = guarded(
         F::step(node, &mut machine.context, &step, &machine.scope),
         policy,
-    )
-    .instrument(span)
-    .await;
+    );
+    let result = match span.is_disabled() {
+        true => attempt_of.await,
+        false => attempt_of.instrument(span).await,
+    };
     if call && let Some(child) = machine.scope.called() {
         return Ran::SubFlow(child);
     }
@@ -121,19 +124,27 @@ pub(super) fn seed_of<F: Flow>(instance: InstanceId, node: F::Node, iteration: u
 /// Runs one attempt: a panic inside is caught and becomes a permanent
 /// failure; past the policy's timeout the future is dropped and the attempt
 /// fails with a timeout error.
-pub(super) async fn guarded<T>(
+///
+/// Combinators, not an `async fn`: the attempt's future is moved once, into
+/// the one future this returns, instead of being kept as an argument beside
+/// the copy being polled (which doubled the size of every future above it).
+pub(super) fn guarded<T>(
     attempt: impl Future<Output = T>,
     policy: Policy,
-) -> Result<T, StepError> {
-    let caught = AssertUnwindSafe(attempt).catch_unwind();
-    let finished = match policy.timeout() {
-        Some(limit) => match tokio::time::timeout(limit, caught).await {
-            Ok(finished) => finished,
-            Err(_elapsed) => return Err(StepError::timed_out(limit)),
-        },
-        None => caught.await,
+) -> impl Future<Output = Result<T, StepError>> {
+    let panicked = |payload: Box<dyn std::any::Any + Send>| {
+        StepError::panicked(panic_message(payload.as_ref()))
     };
-    finished.map_err(|payload| StepError::panicked(panic_message(payload.as_ref())))
+    let caught = AssertUnwindSafe(attempt).catch_unwind();
+    match policy.timeout() {
+        Some(limit) => Either::Left(tokio::time::timeout(limit, caught).map(
+            move |timed| match timed {
+                Ok(finished) => finished.map_err(panicked),
+                Err(_elapsed) => Err(StepError::timed_out(limit)),
+            },
+        )),
+        None => Either::Right(caught.map(move |finished| finished.map_err(panicked))),
+    }
 }
 
 pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

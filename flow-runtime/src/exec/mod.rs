@@ -81,7 +81,7 @@ impl<F: Flow> Machine<F> {
             instance,
             context,
             Position::Enter(F::START),
-            Records::new(clock::now()),
+            Records::new(clock::now(), hooks.history),
             hooks,
         )
     }
@@ -289,9 +289,16 @@ impl<F: Flow> Machine<F> {
         resumed: bool,
     ) -> Advanced {
         let span = tracing::info_span!("step", node = node.name(), iteration);
-        let ran = attempt::run_node(self, node, iteration, attempt, resumed)
-            .instrument(span)
-            .await;
+        // Without a subscriber that wants the span, the node runs bare: no
+        // wrapper to move the attempt's future into, nothing entered per poll.
+        let ran = match span.is_disabled() {
+            true => attempt::run_node(self, node, iteration, attempt, resumed).await,
+            false => {
+                attempt::run_node(self, node, iteration, attempt, resumed)
+                    .instrument(span)
+                    .await
+            }
+        };
         if self.scope.durable().is_some()
             && let Some(region) = self.scope.end_region()
         {

@@ -92,11 +92,17 @@ pub(super) struct RegionRun<N> {
 pub type BranchFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StepError>> + Send + 'a>>;
 
 impl<F: Flow> Records<F> {
-    /// The records of an instance that started at `started_at`.
-    pub(crate) fn new(started_at: SystemTime) -> Self {
+    /// The records of an instance that started at `started_at`, with room
+    /// in the journal for a run without loops at `history`.
+    pub(crate) fn new(started_at: SystemTime, history: History) -> Self {
         let nodes = F::GRAPH.nodes().len();
+        let events = match history {
+            History::Full => nodes * 3,
+            History::Path => nodes,
+            History::Off => 0,
+        };
         Records {
-            journal: Journal::with_capacity(nodes * 3),
+            journal: Journal::with_capacity(events),
             started_at,
             completed: Vec::new(),
             visits: vec![0; nodes],
@@ -104,7 +110,7 @@ impl<F: Flow> Records<F> {
             parent: None,
             sub_flow: super::child::Calls::default(),
             region: None,
-            history: History::Full,
+            history,
             stamp: None,
         }
     }
@@ -171,8 +177,8 @@ impl<F: Flow> Records<F> {
 }
 
 impl<F: Flow> Scope<F> {
-    pub(crate) fn new(instance: InstanceId, mut records: Records<F>, hooks: Hooks<F>) -> Self {
-        records.history = hooks.history;
+    pub(crate) fn new(instance: InstanceId, records: Records<F>, hooks: Hooks<F>) -> Self {
+        debug_assert_eq!(records.history, hooks.history);
         Self {
             instance,
             hooks,
@@ -259,8 +265,14 @@ impl<F: Flow> Scope<F> {
     /// Records `event` on the instance's sequential path: no lock, and the
     /// time of the last clock reading if nothing was awaited since (the
     /// machine marks the records stale around every await).
+    #[inline]
     pub(crate) fn record_here(&mut self, event: Event<F::Node>) {
         let observed = !self.hooks.observers.is_empty();
+        // Inlined, so that at a level that drops the event nothing of it is
+        // built.
+        if !observed && !self.records().history.keeps(&event) {
+            return;
+        }
         if let Some(seen) = self.records().keep(event, observed) {
             self.notify(seen);
         }
