@@ -114,13 +114,13 @@ impl<N: NodeId> fmt::Display for Path<N> {
 /// assert_eq!(full.path.to_string(), "start -> price -> done");
 /// assert_eq!(full.journal.len(), 6); // 3 entered, attempt, succeeded, completed
 ///
-/// let path = Runner::new().history(History::Path).run::<Pricing>(Order::default());
-/// let path = path.await.unwrap();
+/// let runner = Runner::new().history(History::Path);
+/// let path = runner.run::<Pricing>(Order::default()).await.unwrap();
 /// assert_eq!(path.path.to_string(), "start -> price -> done");
 /// assert_eq!(path.journal.len(), 3);
 ///
-/// let off = Runner::new().history(History::Off).run::<Pricing>(Order::default());
-/// let off = off.await.unwrap();
+/// let runner = Runner::new().history(History::Off);
+/// let off = runner.run::<Pricing>(Order::default()).await.unwrap();
 /// assert_eq!(off.context.total, 42);
 /// assert!(off.path.is_empty() && off.journal.is_empty());
 /// # }
