@@ -1,0 +1,44 @@
+//! The floors: each workload written by hand as plain async Rust, calling
+//! the same step functions.
+
+use crate::steps::{BRANCHES, CHAIN, Refused, SAGA, add, fetch, infallible, refuse, undo, work};
+
+/// Ten steps, each adding to the counter: answers the counter.
+pub async fn chain() -> u32 {
+    let mut counter = 0;
+    for _ in 0..CHAIN {
+        infallible(add(&mut counter).await);
+    }
+    counter
+}
+
+/// Five compensable steps, the sixth fails, the completed ones are undone
+/// newest first: answers the error and how many were undone.
+pub async fn saga() -> (Refused, u32) {
+    let mut undone = 0;
+    let mut completed = Vec::new();
+    for n in 1..=SAGA + 1 {
+        let result = if n > SAGA {
+            refuse(n).await
+        } else {
+            work(n).await
+        };
+        match result {
+            Ok(value) => completed.push(value),
+            Err(error) => {
+                while completed.pop().is_some() {
+                    undo(&mut undone).await.expect("undo succeeds");
+                }
+                return (error, undone);
+            }
+        }
+    }
+    unreachable!("step {} always fails", SAGA + 1)
+}
+
+/// Four branches joined with `tokio::join!`: answers the sum of their values.
+pub async fn fan_out() -> u32 {
+    let (a, b, c, d) = tokio::join!(fetch(1), fetch(2), fetch(3), fetch(4));
+    const _: () = assert!(BRANCHES == 4);
+    infallible(a) + infallible(b) + infallible(c) + infallible(d)
+}
