@@ -14,6 +14,7 @@
 mod flows;
 mod hand;
 mod measure;
+mod peer_cano;
 mod report;
 mod steps;
 
@@ -25,20 +26,28 @@ use std::pin::Pin;
 /// for the concurrency workload).
 pub type Measure = fn() -> Pin<Box<dyn Future<Output = f64>>>;
 
+/// A measured row: `row!("name", Role, path::to::measure)`.
+macro_rules! row {
+    ($name:expr, $role:ident, $measure:path) => {
+        Entry::new($name, Role::$role, Cell::Measure(|| Box::pin($measure())))
+    };
+}
+
 fn workloads() -> Vec<Workload> {
-    use Role::{Floor, Flow};
     vec![
         Workload {
             title: "chain: 10 trivial steps",
             unit: Unit::NsPerStep,
             multi_thread: false,
             entries: vec![
-                Entry::new(
-                    "hand-written async",
-                    Floor,
-                    Cell::Measure(|| Box::pin(hand_chain())),
+                row!("hand-written async", Floor, hand_chain),
+                row!("flow", Flow, flows::chain),
+                row!("cano (workflow built once)", Peer, peer_cano::chain),
+                row!(
+                    "cano (workflow built per run)",
+                    Peer,
+                    peer_cano::chain_built_per_run
                 ),
-                Entry::new("flow", Flow, Cell::Measure(|| Box::pin(flows::chain()))),
             ],
         },
         Workload {
@@ -46,21 +55,14 @@ fn workloads() -> Vec<Workload> {
             unit: Unit::UsPerRun,
             multi_thread: false,
             entries: vec![
-                Entry::new(
-                    "hand-written async",
-                    Floor,
-                    Cell::Measure(|| Box::pin(hand_saga())),
-                ),
-                Entry::new(
-                    "flow (history: full)",
-                    Flow,
-                    Cell::Measure(|| Box::pin(flows::saga())),
-                ),
+                row!("hand-written async", Floor, hand_saga),
+                row!("flow (history: full)", Flow, flows::saga),
                 Entry::new(
                     "flow (history: off)",
-                    Flow,
+                    Role::Flow,
                     Cell::Missing("n/a (History missing)"),
                 ),
+                row!("cano (workflow built once)", Peer, peer_cano::saga),
             ],
         },
         Workload {
@@ -68,12 +70,9 @@ fn workloads() -> Vec<Workload> {
             unit: Unit::UsPerRun,
             multi_thread: false,
             entries: vec![
-                Entry::new(
-                    "`tokio::join!` by hand",
-                    Floor,
-                    Cell::Measure(|| Box::pin(hand_fan_out())),
-                ),
-                Entry::new("flow", Flow, Cell::Measure(|| Box::pin(flows::fan_out()))),
+                row!("`tokio::join!` by hand", Floor, hand_fan_out),
+                row!("flow", Flow, flows::fan_out),
+                row!("cano (workflow built once)", Peer, peer_cano::fan_out),
             ],
         },
         Workload {
@@ -81,15 +80,12 @@ fn workloads() -> Vec<Workload> {
             unit: Unit::InstancesPerSec,
             multi_thread: true,
             entries: vec![
-                Entry::new(
-                    "10k spawned hand-written chains",
-                    Floor,
-                    Cell::Measure(|| Box::pin(hand_concurrent())),
-                ),
-                Entry::new(
-                    "flow",
-                    Flow,
-                    Cell::Measure(|| Box::pin(flows::concurrent_chain())),
+                row!("10k spawned hand-written chains", Floor, hand_concurrent),
+                row!("flow", Flow, flows::concurrent_chain),
+                row!(
+                    "cano (workflow per instance)",
+                    Peer,
+                    peer_cano::concurrent_chain
                 ),
             ],
         },

@@ -97,7 +97,11 @@ impl Workload {
     /// time (half the throughput).
     fn ratio(seconds: f64, reference: Option<f64>) -> String {
         match reference {
-            Some(reference) => format!("{:.1}x", seconds / reference),
+            Some(reference) => match seconds / reference {
+                ratio if ratio < 0.1 => format!("{ratio:.3}x"),
+                ratio if ratio < 1.0 => format!("{ratio:.2}x"),
+                ratio => format!("{ratio:.1}x"),
+            },
             None => "—".to_owned(),
         }
     }
