@@ -15,6 +15,9 @@ mod flows;
 mod hand;
 mod measure;
 mod peer_cano;
+mod peer_sayiir;
+mod peer_statig;
+mod peer_steno;
 mod report;
 mod steps;
 
@@ -33,6 +36,14 @@ macro_rules! row {
     };
 }
 
+// Why a peer has no row for a workload (the module of each says more).
+const SAYIIR_NO_SAGA: &str =
+    "sayiir has no compensation: a failed task fails the workflow, nothing is undone";
+const STATIG_NO_FAN_OUT: &str =
+    "a statig machine is in one state at a time: four branches at once would be a join outside it";
+const STATIG_NOT_SEND: &str = "rustc cannot prove statig's async handler futures `Send` \
+     (rust-lang/rust#100013), which `tokio::spawn` on the multi-thread runtime needs";
+
 fn workloads() -> Vec<Workload> {
     vec![
         Workload {
@@ -48,6 +59,9 @@ fn workloads() -> Vec<Workload> {
                     Peer,
                     peer_cano::chain_built_per_run
                 ),
+                row!("sayiir", Peer, peer_sayiir::chain),
+                row!("steno", Peer, peer_steno::chain),
+                row!("statig", Peer, peer_statig::chain),
             ],
         },
         Workload {
@@ -63,6 +77,9 @@ fn workloads() -> Vec<Workload> {
                     Cell::Missing("n/a (History missing)"),
                 ),
                 row!("cano (workflow built once)", Peer, peer_cano::saga),
+                Entry::new("sayiir", Role::Peer, Cell::Cannot(SAYIIR_NO_SAGA)),
+                row!("steno", Peer, peer_steno::saga),
+                row!("statig (transitions by hand)", Peer, peer_statig::saga),
             ],
         },
         Workload {
@@ -73,6 +90,9 @@ fn workloads() -> Vec<Workload> {
                 row!("`tokio::join!` by hand", Floor, hand_fan_out),
                 row!("flow", Flow, flows::fan_out),
                 row!("cano (workflow built once)", Peer, peer_cano::fan_out),
+                row!("sayiir", Peer, peer_sayiir::fan_out),
+                row!("steno", Peer, peer_steno::fan_out),
+                Entry::new("statig", Role::Peer, Cell::Cannot(STATIG_NO_FAN_OUT)),
             ],
         },
         Workload {
@@ -87,6 +107,9 @@ fn workloads() -> Vec<Workload> {
                     Peer,
                     peer_cano::concurrent_chain
                 ),
+                row!("sayiir", Peer, peer_sayiir::concurrent_chain),
+                row!("steno (one SEC)", Peer, peer_steno::concurrent_chain),
+                Entry::new("statig", Role::Peer, Cell::Cannot(STATIG_NOT_SEND)),
             ],
         },
     ]
