@@ -17,6 +17,7 @@ mod measure;
 mod peer_cano;
 mod peer_sayiir;
 mod peer_statig;
+#[cfg(feature = "steno")]
 mod peer_steno;
 mod report;
 mod steps;
@@ -44,6 +45,17 @@ const STATIG_NO_FAN_OUT: &str =
 const STATIG_NOT_SEND: &str = "rustc cannot prove statig's async handler futures `Send` \
      (rust-lang/rust#100013), which `tokio::spawn` on the multi-thread runtime needs";
 
+/// A steno row, or "n/a" in a build without the `steno` feature.
+macro_rules! steno_row {
+    ($name:expr, $measure:ident) => {{
+        #[cfg(feature = "steno")]
+        let cell = Cell::Measure(|| Box::pin(peer_steno::$measure()));
+        #[cfg(not(feature = "steno"))]
+        let cell = Cell::Missing("n/a (built without `steno`)");
+        Entry::new($name, Role::Peer, cell)
+    }};
+}
+
 fn workloads() -> Vec<Workload> {
     vec![
         Workload {
@@ -60,7 +72,7 @@ fn workloads() -> Vec<Workload> {
                     peer_cano::chain_built_per_run
                 ),
                 row!("sayiir", Peer, peer_sayiir::chain),
-                row!("steno", Peer, peer_steno::chain),
+                steno_row!("steno", chain),
                 row!("statig", Peer, peer_statig::chain),
             ],
         },
@@ -78,7 +90,7 @@ fn workloads() -> Vec<Workload> {
                 ),
                 row!("cano (workflow built once)", Peer, peer_cano::saga),
                 Entry::new("sayiir", Role::Peer, Cell::Cannot(SAYIIR_NO_SAGA)),
-                row!("steno", Peer, peer_steno::saga),
+                steno_row!("steno", saga),
                 row!("statig (transitions by hand)", Peer, peer_statig::saga),
             ],
         },
@@ -91,7 +103,7 @@ fn workloads() -> Vec<Workload> {
                 row!("flow", Flow, flows::fan_out),
                 row!("cano (workflow built once)", Peer, peer_cano::fan_out),
                 row!("sayiir", Peer, peer_sayiir::fan_out),
-                row!("steno", Peer, peer_steno::fan_out),
+                steno_row!("steno", fan_out),
                 Entry::new("statig", Role::Peer, Cell::Cannot(STATIG_NO_FAN_OUT)),
             ],
         },
@@ -108,7 +120,7 @@ fn workloads() -> Vec<Workload> {
                     peer_cano::concurrent_chain
                 ),
                 row!("sayiir", Peer, peer_sayiir::concurrent_chain),
-                row!("steno (one SEC)", Peer, peer_steno::concurrent_chain),
+                steno_row!("steno (one SEC)", concurrent_chain),
                 Entry::new("statig", Role::Peer, Cell::Cannot(STATIG_NOT_SEND)),
             ],
         },
