@@ -59,11 +59,12 @@ macro_rules! steno_row {
 fn workloads() -> Vec<Workload> {
     vec![
         Workload {
+            name: "chain, per step",
             title: "chain: 10 trivial steps",
             unit: Unit::NsPerStep,
             multi_thread: false,
             entries: vec![
-                row!("hand-written async", Floor, hand_chain),
+                row!("hand-written async", Floor, hand::chain),
                 row!("flow", Flow, flows::chain),
                 row!("cano (workflow built once)", Peer, peer_cano::chain),
                 row!(
@@ -77,11 +78,12 @@ fn workloads() -> Vec<Workload> {
             ],
         },
         Workload {
+            name: "saga, per run",
             title: "saga: 5 compensable steps, the 6th fails, 5 compensations",
             unit: Unit::UsPerRun,
             multi_thread: false,
             entries: vec![
-                row!("hand-written async", Floor, hand_saga),
+                row!("hand-written async", Floor, hand::saga),
                 row!("flow (history: full)", Flow, flows::saga),
                 Entry::new(
                     "flow (history: off)",
@@ -95,11 +97,12 @@ fn workloads() -> Vec<Workload> {
             ],
         },
         Workload {
+            name: "fan-out, per run",
             title: "fan-out: 4-way `and` split and join, each branch yields once",
             unit: Unit::UsPerRun,
             multi_thread: false,
             entries: vec![
-                row!("`tokio::join!` by hand", Floor, hand_fan_out),
+                row!("`tokio::join!` by hand", Floor, hand::fan_out),
                 row!("flow", Flow, flows::fan_out),
                 row!("cano (workflow built once)", Peer, peer_cano::fan_out),
                 row!("sayiir", Peer, peer_sayiir::fan_out),
@@ -108,11 +111,16 @@ fn workloads() -> Vec<Workload> {
             ],
         },
         Workload {
+            name: "10k concurrent, instances/s",
             title: "10k concurrent chains, multi-thread runtime (2 workers)",
             unit: Unit::InstancesPerSec,
             multi_thread: true,
             entries: vec![
-                row!("10k spawned hand-written chains", Floor, hand_concurrent),
+                row!(
+                    "10k spawned hand-written chains",
+                    Floor,
+                    hand::concurrent_chain
+                ),
                 row!("flow", Flow, flows::concurrent_chain),
                 row!(
                     "cano (workflow per instance)",
@@ -125,29 +133,6 @@ fn workloads() -> Vec<Workload> {
             ],
         },
     ]
-}
-
-async fn hand_chain() -> f64 {
-    measure::batch(|| async { assert_eq!(hand::chain().await, steps::CHAIN) }).await
-}
-
-async fn hand_saga() -> f64 {
-    measure::batch(|| async {
-        let (error, undone) = hand::saga().await;
-        assert_eq!(
-            (error, undone),
-            (steps::Refused(steps::SAGA + 1), steps::SAGA)
-        );
-    })
-    .await
-}
-
-async fn hand_fan_out() -> f64 {
-    measure::batch(|| async { assert_eq!(hand::fan_out().await, steps::FAN_SUM) }).await
-}
-
-async fn hand_concurrent() -> f64 {
-    measure::concurrent(|| async { assert_eq!(hand::chain().await, steps::CHAIN) }).await
 }
 
 fn main() {

@@ -65,6 +65,9 @@ impl Entry {
 
 /// A workload and its rows.
 pub struct Workload {
+    /// The workload's name in the table (with its unit).
+    pub name: &'static str,
+    /// What the workload is, printed with the figures as they come.
     pub title: &'static str,
     pub unit: Unit,
     /// Run on the 2-worker multi-thread runtime instead of the current-thread
@@ -136,7 +139,7 @@ pub fn print_table(workloads: &[Workload]) {
                     )
                 }
                 (Cell::Cannot(why), _) => {
-                    notes.push(format!("{}, {}: {why}", workload.title, entry.name));
+                    notes.push(format!("{}, {}: {why}", entry.name, workload.name));
                     let dash = || "—".to_owned();
                     (dash(), dash(), dash(), dash())
                 }
@@ -147,14 +150,14 @@ pub fn print_table(workloads: &[Workload]) {
             };
             println!(
                 "| {} | {} | {pass_1} | {pass_2} | {vs_floor} | {vs_peer} |",
-                workload.title, entry.name
+                workload.name, entry.name
             );
         }
     }
     if !notes.is_empty() {
         println!();
         for note in notes {
-            println!("- —, {note}");
+            println!("- — {note}");
         }
     }
 }
