@@ -1,9 +1,11 @@
-//! The workloads as `flow!` machines, run in memory with
-//! `flow_runtime::run` (`Flow::run`).
+//! The workloads as `flow!` machines, run in memory: with `Flow::run` (the
+//! default, full history: every event with its time) and with a
+//! `Runner` keeping none (`History::Off`).
 
 use crate::measure::{batch, concurrent};
 use crate::steps::{CHAIN, FAN_SUM, SAGA, add, fetch, refuse, undo, work};
 use flow_runtime::prelude::*;
+use flow_runtime::{History, Runner};
 
 /// The chain's context: the counter every step adds to.
 #[derive(Debug, Default)]
@@ -69,14 +71,25 @@ flow! {
     }
 }
 
-/// One chain instance: answers the counter.
-async fn chain_once() -> u32 {
-    Chain::run(Counter::default()).await.unwrap().context.n
+/// One chain instance at `history`: answers the counter.
+async fn chain_once(history: History) -> u32 {
+    let runner = Runner::new().history(history);
+    runner
+        .run::<Chain>(Counter::default())
+        .await
+        .unwrap()
+        .context
+        .n
 }
 
 /// Workload 1: seconds per chain run.
 pub async fn chain() -> f64 {
-    batch(|| async { assert_eq!(chain_once().await, CHAIN) }).await
+    batch(|| async { assert_eq!(chain_once(History::Full).await, CHAIN) }).await
+}
+
+/// Workload 1 without history: seconds per chain run.
+pub async fn chain_history_off() -> f64 {
+    batch(|| async { assert_eq!(chain_once(History::Off).await, CHAIN) }).await
 }
 
 /// Workload 2 with the default (full) history: seconds per saga run.
@@ -84,20 +97,49 @@ pub async fn saga() -> f64 {
     batch(|| async {
         let failed = Saga::run(Ledger::default()).await.unwrap_failed();
         assert_eq!(failed.context.undone, SAGA);
+        assert!(!failed.journal.is_empty());
     })
     .await
+}
+
+/// Workload 2 without history: seconds per saga run.
+pub async fn saga_history_off() -> f64 {
+    let runner = Runner::new().history(History::Off);
+    batch(|| async {
+        let failed = runner.run::<Saga>(Ledger::default()).await.unwrap_failed();
+        assert_eq!(failed.context.undone, SAGA);
+        assert!(failed.journal.is_empty());
+    })
+    .await
+}
+
+/// One fan-out at `history`: answers the sum of the branches' values.
+async fn fan_out_once(history: History) -> u32 {
+    let runner = Runner::new().history(history);
+    let quote = runner
+        .run::<FanOut>(Quote::default())
+        .await
+        .unwrap()
+        .context;
+    quote.a + quote.b + quote.c + quote.d
 }
 
 /// Workload 3: seconds per fan-out run.
 pub async fn fan_out() -> f64 {
-    batch(|| async {
-        let quote = FanOut::run(Quote::default()).await.unwrap().context;
-        assert_eq!(quote.a + quote.b + quote.c + quote.d, FAN_SUM);
-    })
-    .await
+    batch(|| async { assert_eq!(fan_out_once(History::Full).await, FAN_SUM) }).await
+}
+
+/// Workload 3 without history: seconds per fan-out run.
+pub async fn fan_out_history_off() -> f64 {
+    batch(|| async { assert_eq!(fan_out_once(History::Off).await, FAN_SUM) }).await
 }
 
 /// Workload 4: seconds per completed chain instance, 10k at once.
 pub async fn concurrent_chain() -> f64 {
-    concurrent(|| async { assert_eq!(chain_once().await, CHAIN) }).await
+    concurrent(|| async { assert_eq!(chain_once(History::Full).await, CHAIN) }).await
+}
+
+/// Workload 4 without history: seconds per completed chain instance.
+pub async fn concurrent_chain_history_off() -> f64 {
+    concurrent(|| async { assert_eq!(chain_once(History::Off).await, CHAIN) }).await
 }

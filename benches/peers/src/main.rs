@@ -65,7 +65,8 @@ fn workloads() -> Vec<Workload> {
             multi_thread: false,
             entries: vec![
                 row!("hand-written async", Floor, hand::chain),
-                row!("flow", Flow, flows::chain),
+                row!("flow (history: full)", Flow, flows::chain),
+                row!("flow (history: off)", Flow, flows::chain_history_off),
                 row!("cano (workflow built once)", Peer, peer_cano::chain),
                 row!(
                     "cano (workflow built per run)",
@@ -85,11 +86,7 @@ fn workloads() -> Vec<Workload> {
             entries: vec![
                 row!("hand-written async", Floor, hand::saga),
                 row!("flow (history: full)", Flow, flows::saga),
-                Entry::new(
-                    "flow (history: off)",
-                    Role::Flow,
-                    Cell::Missing("n/a (History missing)"),
-                ),
+                row!("flow (history: off)", Flow, flows::saga_history_off),
                 row!("cano (workflow built once)", Peer, peer_cano::saga),
                 Entry::new("sayiir", Role::Peer, Cell::Cannot(SAYIIR_NO_SAGA)),
                 steno_row!("steno", saga),
@@ -103,7 +100,8 @@ fn workloads() -> Vec<Workload> {
             multi_thread: false,
             entries: vec![
                 row!("`tokio::join!` by hand", Floor, hand::fan_out),
-                row!("flow", Flow, flows::fan_out),
+                row!("flow (history: full)", Flow, flows::fan_out),
+                row!("flow (history: off)", Flow, flows::fan_out_history_off),
                 row!("cano (workflow built once)", Peer, peer_cano::fan_out),
                 row!("sayiir", Peer, peer_sayiir::fan_out),
                 steno_row!("steno", fan_out),
@@ -121,7 +119,12 @@ fn workloads() -> Vec<Workload> {
                     Floor,
                     hand::concurrent_chain
                 ),
-                row!("flow", Flow, flows::concurrent_chain),
+                row!("flow (history: full)", Flow, flows::concurrent_chain),
+                row!(
+                    "flow (history: off)",
+                    Flow,
+                    flows::concurrent_chain_history_off
+                ),
                 row!(
                     "cano (workflow per instance)",
                     Peer,
