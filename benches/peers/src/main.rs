@@ -149,6 +149,7 @@ fn main() {
         .build()
         .expect("a multi-thread runtime");
     let mut workloads = workloads();
+    print_load("before");
     for pass in 0..2 {
         println!("== pass {}", pass + 1);
         for workload in &mut workloads {
@@ -160,6 +161,16 @@ fn main() {
             workload.measure(pass, |measure| runtime.block_on(measure()));
         }
     }
+    print_load("after");
     println!();
     report::print_table(&workloads);
+}
+
+/// Prints the load average (on Linux), so a reader can tell a run on a
+/// quiet machine from one beside other builds.
+fn print_load(when: &str) {
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let load: Vec<&str> = load.split_whitespace().take(3).collect();
+        println!("load average {when}: {}", load.join(" "));
+    }
 }
