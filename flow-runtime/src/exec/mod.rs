@@ -17,6 +17,7 @@ mod hot_path_tests;
 mod join;
 mod memory;
 mod position;
+mod record;
 mod region;
 pub(crate) mod scope;
 mod sub_flow;
