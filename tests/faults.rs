@@ -218,6 +218,51 @@ async fn an_undecodable_row_breaks_that_instance_and_the_others_complete() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_whose_columns_do_not_read_is_marked_broken_and_claims_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flows.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let chains = stored_chains(&store, &job("unreadable"), 4).await;
+    drop(store);
+    // One row's hash is no number; another's id is no instance id.
+    let file = rusqlite::Connection::open(&path).unwrap();
+    let corrupt = |sql: &str, id: InstanceId| {
+        let changed = file.execute(sql, [id.to_string()]).unwrap();
+        assert_eq!(changed, 1);
+    };
+    corrupt(
+        "UPDATE instances SET hash = 'not a hash' WHERE id = ?1",
+        chains[1],
+    );
+    corrupt(
+        "UPDATE instances SET id = 'not-an-id' WHERE id = ?1",
+        chains[2],
+    );
+
+    let engine = chain_engine(SqliteStore::open(&path).unwrap());
+    for id in [chains[0], chains[3]] {
+        completed_once(&engine, id).await;
+    }
+    engine.shutdown().await;
+    let broken = |sql: &str, key: String| -> (String, String) {
+        file.query_row(sql, [key], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+    };
+    let (status, reason) = broken(
+        "SELECT status, broken FROM instances WHERE id = ?1",
+        chains[1].to_string(),
+    );
+    assert_eq!(status, "broken");
+    assert!(reason.contains("column"), "{reason}");
+    let (status, reason) = broken(
+        "SELECT status, broken FROM instances WHERE id = ?1",
+        "not-an-id".to_owned(),
+    );
+    assert_eq!(status, "broken");
+    assert!(reason.contains("id `not-an-id`"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_engines_on_one_file_run_each_instance_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("flows.db");

@@ -312,23 +312,37 @@ pub(super) fn claim(
     // Two index walks, each in creation order, merged: runnable ones, and
     // parked ones whose wake-up time has passed.
     let runnable = format!(
-        "SELECT {INSTANCE}, created FROM instances
+        "SELECT {INSTANCE}, created, rowid FROM instances
          WHERE status = 'runnable' AND (claimed_until IS NULL OR claimed_until <= ?1)
          ORDER BY created LIMIT ?2"
     );
     let due = format!(
-        "SELECT {INSTANCE}, created FROM instances
+        "SELECT {INSTANCE}, created, rowid FROM instances
          WHERE status IN ('waiting', 'sleeping') AND wake_at <= ?1
            AND (claimed_until IS NULL OR claimed_until <= ?1)
          ORDER BY created LIMIT ?2"
     );
     let mut found = Vec::new();
+    let mut unreadable = Vec::new();
     for query in [runnable, due] {
         let mut statement = conn.prepare_cached(&query)?;
         let mut rows = statement.query(params![now, count])?;
         while let Some(row) = rows.next()? {
-            found.push((row.get::<_, i64>(11)?, read_instance(row)?));
+            match read_instance(row).and_then(|instance| Ok((row.get::<_, i64>(11)?, instance))) {
+                Ok(claimed) => found.push(claimed),
+                Err(error) => unreadable.push((row.get::<_, i64>(12)?, error.into_store())),
+            }
         }
+    }
+    // A row that does not read fails no other claim: it is marked broken,
+    // with why, and left out (its id may be what does not read: by rowid).
+    let mut broken = conn.prepare_cached(
+        "UPDATE instances SET status = 'broken', broken = ?2, claimed_until = NULL
+         WHERE rowid = ?1",
+    )?;
+    for (rowid, error) in unreadable {
+        tracing::error!(rowid, %error, "an instance's row does not read; marked broken");
+        broken.execute(params![rowid, error.to_string()])?;
     }
     found.sort_by_key(|(created, _)| *created);
     found.truncate(limit);
