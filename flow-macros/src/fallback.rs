@@ -52,14 +52,16 @@ pub fn skeleton(def: &FlowDef) -> TokenStream {
     }
     let name = def.name.to_string();
     let graph = quote!(::flow_runtime::Graph::new(#name, "", &[], &[], 0));
-    let step_body =
-        quote!(async move { ::core::unreachable!("`flow!` reported errors for this flow") });
+    let step = crate::expand::step::StepCode {
+        body: quote!(async move { ::core::unreachable!("`flow!` reported errors for this flow") }),
+        node_fns: TokenStream::new(),
+    };
     let mut items = types::items(
         def,
         &variants,
         TokenStream::new(),
         graph,
-        step_body,
+        step,
         TokenStream::new(),
     );
     items.extend(checked_code(def));

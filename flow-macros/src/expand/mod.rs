@@ -5,6 +5,7 @@ mod diagram;
 mod docs;
 mod graph;
 mod handles;
+mod methods;
 mod region;
 pub(crate) mod step;
 pub mod types;
@@ -30,20 +31,25 @@ pub fn expand(model: &Model) -> TokenStream {
     let mermaid = diagram::mermaid(model);
     let flow_docs = docs::flow_docs(model, &mermaid);
     let graph = graph::graph(model);
-    let step_body = step::step_body(model, &names.node, &names.end, &names.signal);
-    let mut methods = step::compensate_method(model, &names.node, &model.def.context_type);
-    methods.extend(step::recover_method(
+    let mut step = step::step_code(model, &names.flow, &names.node, &names.end, &names.signal);
+    let mut methods = methods::compensate_method(
+        model,
+        &names.node,
+        &model.def.context_type,
+        &mut step.node_fns,
+    );
+    methods.extend(methods::recover_method(
         model,
         &names.node,
         &model.def.context_type,
     ));
-    methods.extend(step::receive_method(
+    methods.extend(methods::receive_method(
         model,
         &names.node,
         &names.signal,
         &model.def.context_type,
     ));
-    let mut items = types::items(model.def, &variants, flow_docs, graph, step_body, methods);
+    let mut items = types::items(model.def, &variants, flow_docs, graph, step, methods);
     let flow = &names.flow;
     items.extend(quote::quote! {
         impl #flow {

@@ -1,11 +1,12 @@
-//! The body of `Flow::step`: one `match` arm per node.
+//! `Flow::step`: a `match` that dispatches on the node, and one function
+//! per node holding its code.
 //!
 //! User expressions are pasted where they stand, and the glue around them
 //! takes their spans, so rustc reports a wrong argument, a non-`bool`
 //! condition or a mistyped `=> place` on the user's own tokens.
 
 use super::call::{BranchMemo, Intercept, awaited_call};
-use super::{context_param, node_param, step_param, variant_ident};
+use super::{context_param, node_param, scope_param, step_param, variant_ident};
 use crate::model::{EdgeKind, Model, name_key};
 use crate::parse::{Condition, GatewayStmt, Route, Statement, TaskStmt, TimerWake, WaitStmt};
 use crate::regions::Regions;
@@ -14,13 +15,28 @@ use quote::{quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-pub fn step_body(
+/// `Flow::step` and the functions it calls.
+pub struct StepCode {
+    /// The body of `Flow::step`: a `match` on the node that only dispatches.
+    pub body: TokenStream,
+    /// One function per node that evaluates anything: an `async fn` for a
+    /// task or a split, a plain `fn` for an `xor`, a `wait` or a timer with
+    /// a deadline. Each is its own body for rustc, so type and borrow
+    /// checking cost grows with the flow's size, not with its square as
+    /// one coroutine holding every node's code did.
+    pub node_fns: TokenStream,
+}
+
+pub fn step_code(
     model: &Model,
+    flow: &Ident,
     node_enum: &Ident,
     end_enum: &Ident,
     signal_enum: &Ident,
-) -> TokenStream {
-    let node_param = node_param();
+) -> StepCode {
+    let (node_param, context_param, step_param, scope_param) =
+        (node_param(), context_param(), step_param(), scope_param());
+    let context_type = &model.def.context_type;
     let regions = crate::regions::analyse(model);
     let in_branch = regions.branch_nodes();
     let code = Code {
@@ -29,76 +45,123 @@ pub fn step_body(
         node_enum,
         signal_enum,
     };
-    let arms = model.nodes.iter().enumerate().map(|(index, node)| {
+    let mut node_fns = TokenStream::new();
+    let mut arms = TokenStream::new();
+    for (index, node) in model.nodes.iter().enumerate() {
         let variant = variant_ident(node.name);
         let next = |target: usize| {
             let target = variant_ident(model.nodes[target].name);
             quote!(::flow_runtime::Transition::Next(#node_enum::#target))
         };
-        let body = if in_branch.contains(&index) {
+        let function = Ident::new(
+            &format!("__flow_node_{}", name_key(node.name)),
+            Span::mixed_site(),
+        );
+        if in_branch.contains(&index) {
             // Run by its branch, inside the split's step; never on its own.
             let name = name_key(node.name);
-            quote!(::flow_runtime::Transition::Fail(::flow_runtime::__private::runs_in_branch(#name)))
-        } else {
-            match node.stmt {
-                Statement::End(_) => quote!(::flow_runtime::Transition::End(#end_enum::#variant)),
-                Statement::Start(_) | Statement::Join(_) => {
-                    first_target(model, index).map(next).unwrap_or_default()
-                }
-                Statement::Task(task) => {
-                    let bind = bind_context(model, true);
-                    let step = step_param();
-                    let attempt = code.task_attempt(index, task, quote!(#step), None);
-                    quote!(#bind #attempt)
-                }
-                Statement::Wait(wait) => {
-                    let bind = bind_context(model, false);
-                    let wait = code.wait(index, wait);
-                    quote!(#bind ::flow_runtime::Transition::Wait(#wait))
-                }
-                Statement::Timer(timer) => {
-                    let next = model.next_of(index).map(|t| code.variant(t));
-                    let until = match &timer.wake {
-                        TimerWake::After(_) => wake(&timer.wake),
-                        TimerWake::At(_) => {
-                            let bind = bind_context(model, false);
-                            let until = wake(&timer.wake);
-                            quote!({ #bind #until })
-                        }
-                    };
-                    quote!(::flow_runtime::Transition::Sleep { until: #until, next: #next })
-                }
-                Statement::Xor(xor) => {
-                    let bind = bind_context(model, false);
-                    let choice = code.xor_choice(index, xor, |target| {
-                        quote!(::flow_runtime::Transition::Next(#node_enum::#target))
-                    });
-                    quote!(#bind #choice)
-                }
-                Statement::And(_) | Statement::Or(_) => {
-                    let bind = bind_context(model, true);
-                    let region = code.region(index);
-                    let join = next(regions.by_split[&index].join);
-                    let error = Ident::new("__flow_error", Span::mixed_site());
-                    quote! {
-                        #bind
-                        match #region {
-                            ::core::result::Result::Ok(()) => #join,
-                            ::core::result::Result::Err(#error) => ::flow_runtime::Transition::Fail(#error),
-                        }
+            let fail = quote!(::flow_runtime::Transition::Fail(::flow_runtime::__private::runs_in_branch(#name)));
+            arms.extend(quote!(#node_enum::#variant => #fail,));
+            continue;
+        }
+        // What a node evaluates: inline in the dispatch when it is a
+        // constant, else in its own function, async if it awaits.
+        let (body, is_async) = match node.stmt {
+            Statement::End(_) => {
+                arms.extend(quote!(#node_enum::#variant => ::flow_runtime::Transition::End(#end_enum::#variant),));
+                continue;
+            }
+            Statement::Start(_) | Statement::Join(_) => {
+                let next = first_target(model, index).map(next).unwrap_or_default();
+                arms.extend(quote!(#node_enum::#variant => #next,));
+                continue;
+            }
+            Statement::Timer(timer) if matches!(timer.wake, TimerWake::After(_)) => {
+                let next = model.next_of(index).map(|t| code.variant(t));
+                let until = wake(&timer.wake);
+                arms.extend(quote!(#node_enum::#variant => ::flow_runtime::Transition::Sleep { until: #until, next: #next },));
+                continue;
+            }
+            Statement::Task(task) => {
+                let bind = bind_context(model, true);
+                let attempt = code.task_attempt(index, task, quote!(#step_param), None);
+                (quote!(#bind #attempt), true)
+            }
+            Statement::Wait(wait) => {
+                let bind = bind_context(model, false);
+                let wait = code.wait(index, wait);
+                (quote!(#bind ::flow_runtime::Transition::Wait(#wait)), false)
+            }
+            Statement::Timer(timer) => {
+                let next = model.next_of(index).map(|t| code.variant(t));
+                let bind = bind_context(model, false);
+                let until = wake(&timer.wake);
+                (
+                    quote!(#bind ::flow_runtime::Transition::Sleep { until: #until, next: #next }),
+                    false,
+                )
+            }
+            Statement::Xor(xor) => {
+                let bind = bind_context(model, false);
+                let choice = code.xor_choice(
+                    index,
+                    xor,
+                    |target| quote!(::flow_runtime::Transition::Next(#node_enum::#target)),
+                );
+                (quote!(#bind #choice), false)
+            }
+            Statement::And(_) | Statement::Or(_) => {
+                let bind = bind_context(model, true);
+                let region = code.region(index);
+                let join = next(regions.by_split[&index].join);
+                let error = Ident::new("__flow_error", Span::mixed_site());
+                let body = quote! {
+                    #bind
+                    match #region {
+                        ::core::result::Result::Ok(()) => #join,
+                        ::core::result::Result::Err(#error) => ::flow_runtime::Transition::Fail(#error),
                     }
-                }
+                };
+                (body, true)
             }
         };
-        quote!(#node_enum::#variant => { #body })
-    });
-    quote! {
-        async move {
-            match #node_param {
-                #(#arms)*
-            }
+        let transition = quote!(::flow_runtime::Transition<#flow>);
+        // The context is bound as a reference, so `&order` in a call is a
+        // borrow of a borrow: the documented style, not a mistake.
+        let allow = quote!(#[allow(unused_variables, clippy::needless_borrow, clippy::needless_borrows_for_generic_args)]);
+        if is_async {
+            node_fns.extend(quote! {
+                #allow
+                async fn #function(
+                    #context_param: &mut #context_type,
+                    #step_param: &::flow_runtime::Step,
+                    #scope_param: &::flow_runtime::Scope<#flow>,
+                ) -> #transition {
+                    #body
+                }
+            });
+            arms.extend(quote!(#node_enum::#variant => #function(#context_param, #step_param, #scope_param).await,));
+        } else {
+            node_fns.extend(quote! {
+                #allow
+                fn #function(
+                    #context_param: &#context_type,
+                    #step_param: &::flow_runtime::Step,
+                ) -> #transition {
+                    #body
+                }
+            });
+            arms.extend(quote!(#node_enum::#variant => #function(#context_param, #step_param),));
         }
     }
+    let body = quote! {
+        async move {
+            match #node_param {
+                #arms
+            }
+        }
+    };
+    StepCode { body, node_fns }
 }
 
 /// When a timer fires, as a `Wake`; a deadline is evaluated on the context,
@@ -124,7 +187,7 @@ pub(super) fn first_target(model: &Model, node: usize) -> Option<usize> {
 
 /// `let order = &mut *context;` with the user's name for the context, and
 /// `let step: &Step = ..;` if the flow names the step info.
-fn bind_context(model: &Model, mutable: bool) -> TokenStream {
+pub(super) fn bind_context(model: &Model, mutable: bool) -> TokenStream {
     let name = &model.def.context_name;
     let context = context_param();
     let step = bind_step(model, &step_param());
@@ -287,178 +350,5 @@ impl Code<'_, '_> {
             }
         }
         quote!(#conditions { #otherwise })
-    }
-}
-
-/// The body of `Flow::compensate`, or nothing when no task is compensable
-/// (the trait's default then applies).
-pub fn compensate_method(
-    model: &Model,
-    node_enum: &Ident,
-    context_type: &syn::Type,
-) -> TokenStream {
-    let arms: Vec<TokenStream> = model
-        .nodes
-        .iter()
-        .filter_map(|node| {
-            let Statement::Task(task) = node.stmt else {
-                return None;
-            };
-            let compensate = task.clauses.compensate.as_ref()?;
-            let variant = variant_ident(node.name);
-            let bind = bind_context(model, true);
-            let call = awaited_call(&compensate.call, None, None, None);
-            Some(quote! {
-                #node_enum::#variant => {
-                    #bind
-                    ::core::result::Result::map(#call, |_| ())
-                }
-            })
-        })
-        .collect();
-    if arms.is_empty() {
-        return TokenStream::new();
-    }
-    let (node_param, context_param, step_param) = (node_param(), context_param(), step_param());
-    let lifetime = syn::Lifetime::new("'__flow", Span::mixed_site());
-    quote! {
-        #[allow(unused_variables, clippy::needless_lifetimes, clippy::needless_borrow, clippy::needless_borrows_for_generic_args)]
-        fn compensate<#lifetime>(
-            #node_param: #node_enum,
-            #context_param: &#lifetime mut #context_type,
-            #step_param: &#lifetime ::flow_runtime::Step,
-        ) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::flow_runtime::StepError>>
-               + ::core::marker::Send + #lifetime {
-            async move {
-                match #node_param {
-                    #(#arms)*
-                    _ => ::core::result::Result::Ok(()),
-                }
-            }
-        }
-    }
-}
-
-/// `Flow::recover`, or nothing when no task has an `on error` route.
-pub fn recover_method(model: &Model, node_enum: &Ident, context_type: &syn::Type) -> TokenStream {
-    let error = Ident::new("__flow_error", Span::mixed_site());
-    let context_param = context_param();
-    let arms: Vec<TokenStream> = model
-        .nodes
-        .iter()
-        .enumerate()
-        .filter_map(|(index, node)| {
-            let Statement::Task(task) = node.stmt else {
-                return None;
-            };
-            let on_error = task.clauses.on_error.as_ref()?;
-            let variant = variant_ident(node.name);
-            let handler = model
-                .out_edges(index)
-                .find(|edge| matches!(edge.kind, crate::model::EdgeKind::OnError))
-                .and_then(|edge| edge.to)
-                .map(|to| variant_ident(model.nodes[to].name))?;
-            let store = on_error.store.as_ref().map(|place| {
-                let name = &model.def.context_name;
-                let store =
-                    quote_spanned!(place.span()=> <_ as ::flow_runtime::StoreError>::__store_error(&mut #place, #error););
-                quote! {
-                    #[allow(unused_mut)]
-                    let mut #name = &mut *#context_param;
-                    #store
-                }
-            });
-            Some(quote! {
-                #node_enum::#variant => {
-                    #store
-                    ::core::result::Result::Ok(#node_enum::#handler)
-                }
-            })
-        })
-        .collect();
-    if arms.is_empty() {
-        return TokenStream::new();
-    }
-    let node_param = node_param();
-    quote! {
-        #[allow(unused_variables)]
-        fn recover(
-            #node_param: #node_enum,
-            #context_param: &mut #context_type,
-            #error: ::flow_runtime::StepError,
-        ) -> ::core::result::Result<#node_enum, ::flow_runtime::StepError> {
-            match #node_param {
-                #(#arms)*
-                _ => ::core::result::Result::Err(#error),
-            }
-        }
-    }
-}
-
-/// `Flow::receive`: stores a signal's payload where its wait says and goes
-/// on at the wait's successor; a signal for another wait is handed back.
-/// Nothing when the flow has no wait (the trait's default then applies).
-pub fn receive_method(
-    model: &Model,
-    node_enum: &Ident,
-    signal_enum: &Ident,
-    context_type: &syn::Type,
-) -> TokenStream {
-    let value = Ident::new("__flow_payload", Span::mixed_site());
-    let context_param = context_param();
-    let arms: Vec<TokenStream> = model
-        .nodes
-        .iter()
-        .enumerate()
-        .filter_map(|(index, node)| {
-            let Statement::Wait(wait) = node.stmt else {
-                return None;
-            };
-            let variant = variant_ident(node.name);
-            let next = model
-                .next_of(index)
-                .map(|to| variant_ident(model.nodes[to].name))?;
-            let store = wait.store.as_ref().map(|place| {
-                let name = &model.def.context_name;
-                // Spanned at the place, so a payload that does not fit it is
-                // underlined there, as for a task's `=> place`.
-                let store =
-                    quote_spanned!(place.span()=> <_ as ::flow_runtime::__private::StorePayload<_>>::__store_payload(#value, &mut #place););
-                quote! {
-                    #[allow(unused_mut)]
-                    let mut #name = &mut *#context_param;
-                    #store
-                }
-            });
-            let bound = if store.is_some() {
-                quote!(#value)
-            } else {
-                quote!(_)
-            };
-            Some(quote! {
-                (#node_enum::#variant, #signal_enum::#variant(#bound)) => {
-                    #store
-                    ::core::result::Result::Ok(#node_enum::#next)
-                }
-            })
-        })
-        .collect();
-    if arms.is_empty() {
-        return TokenStream::new();
-    }
-    let node_param = node_param();
-    let signal = Ident::new("__flow_signal", Span::mixed_site());
-    quote! {
-        #[allow(unused_variables)]
-        fn receive(
-            #node_param: #node_enum,
-            #context_param: &mut #context_type,
-            #signal: #signal_enum,
-        ) -> ::core::result::Result<#node_enum, #signal_enum> {
-            match (#node_param, #signal) {
-                #(#arms)*
-                (_, #signal) => ::core::result::Result::Err(#signal),
-            }
-        }
     }
 }

@@ -44,16 +44,21 @@ impl TypeNames {
 }
 
 /// Everything the flow defines. `graph` is the `GRAPH` constant's value,
-/// `step_body` the body of `Flow::step`, and `methods` the other `Flow`
-/// methods the flow overrides (`compensate`, `recover`).
+/// `step` the body of `Flow::step` and the node functions it calls, and
+/// `methods` the other `Flow` methods the flow overrides (`compensate`,
+/// `recover`, `receive`).
 pub fn items(
     def: &FlowDef,
     variants: &[Variant],
     flow_docs: TokenStream,
     graph: TokenStream,
-    step_body: TokenStream,
+    step: super::step::StepCode,
     methods: TokenStream,
 ) -> TokenStream {
+    let super::step::StepCode {
+        body: step_body,
+        node_fns,
+    } = step;
     let TypeNames {
         flow,
         node,
@@ -162,6 +167,8 @@ pub fn items(
         }
 
         const _: () = {
+            #node_fns
+
             #[automatically_derived]
             impl ::flow_runtime::Flow for #flow {
                 #context_assoc
