@@ -16,6 +16,7 @@ mod expansion;
 mod fuzz;
 mod handles;
 mod malformed;
+mod size;
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use std::panic::{AssertUnwindSafe, catch_unwind};
