@@ -139,6 +139,12 @@ pub mod prelude {
 pub mod __private {
     pub use serde;
 
+    /// `Flow::step` and `Flow::compensate` of a `flow!` dispatch to one
+    /// function per node; the futures those return, each of its own type,
+    /// are the leaves of a balanced tree of `Either`s, so the dispatch is a
+    /// plain `match` of one type, with no coroutine of its own.
+    pub use futures::future::Either;
+
     use crate::step::{StepError, StepOutput};
 
     /// Requires a task's future to be `Send`; the error lands on the call.

@@ -3,6 +3,7 @@
 //! needs one.
 
 use super::call::awaited_call;
+use super::dispatch::{Dispatch, dispatch};
 use super::step::bind_context;
 use super::{context_param, node_param, step_param, variant_ident};
 use crate::model::{Model, name_key};
@@ -14,7 +15,8 @@ use syn::spanned::Spanned;
 
 /// `Flow::compensate`, or nothing when no task is compensable (the trait's
 /// default then applies). Each compensation is its own `async fn`, pushed
-/// to `node_fns`, and the method only dispatches, as `step` does.
+/// to `node_fns`, and the method only dispatches, as `step` does (see
+/// `dispatch`).
 pub fn compensate_method(
     model: &Model,
     node_enum: &Ident,
@@ -22,7 +24,7 @@ pub fn compensate_method(
     node_fns: &mut TokenStream,
 ) -> TokenStream {
     let (node_param, context_param, step_param) = (node_param(), context_param(), step_param());
-    let mut arms = TokenStream::new();
+    let mut arms = Vec::new();
     for node in &model.nodes {
         let Statement::Task(task) = node.stmt else {
             continue;
@@ -47,14 +49,28 @@ pub fn compensate_method(
                 ::core::result::Result::map(#call, |_| ())
             }
         });
-        arms.extend(quote! {
-            #node_enum::#variant => #function(#context_param, #step_param).await,
-        });
+        arms.push((
+            quote!(#node_enum::#variant),
+            quote!(#function(#context_param, #step_param)),
+        ));
     }
     if arms.is_empty() {
         return TokenStream::new();
     }
     let lifetime = syn::Lifetime::new("'__flow", Span::mixed_site());
+    let spec = Dispatch {
+        prefix: "__flow_undo",
+        node_enum,
+        params: quote! {
+            #context_param: &#lifetime mut #context_type,
+            #step_param: &#lifetime ::flow_runtime::Step,
+        },
+        args: quote!(#context_param, #step_param),
+        output: quote!(::core::result::Result<(), ::flow_runtime::StepError>),
+    };
+    let ready = quote!(::core::future::ready(::core::result::Result::Ok(())));
+    let (body, fns) = dispatch(&spec, arms, ready);
+    node_fns.extend(fns);
     quote! {
         #[allow(clippy::needless_lifetimes)]
         fn compensate<#lifetime>(
@@ -63,12 +79,7 @@ pub fn compensate_method(
             #step_param: &#lifetime ::flow_runtime::Step,
         ) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::flow_runtime::StepError>>
                + ::core::marker::Send + #lifetime {
-            async move {
-                match #node_param {
-                    #arms
-                    _ => ::core::result::Result::Ok(()),
-                }
-            }
+            #body
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod call;
 mod diagram;
+mod dispatch;
 mod docs;
 mod graph;
 mod handles;

@@ -6,6 +6,7 @@
 //! condition or a mistyped `=> place` on the user's own tokens.
 
 use super::call::{BranchMemo, Intercept, awaited_call};
+use super::dispatch::{Dispatch, dispatch};
 use super::{context_param, node_param, scope_param, step_param, variant_ident};
 use crate::model::{EdgeKind, Model, name_key};
 use crate::parse::{Condition, GatewayStmt, Route, Statement, TaskStmt, TimerWake, WaitStmt};
@@ -46,6 +47,9 @@ pub fn step_code(
         signal_enum,
     };
     let mut node_fns = TokenStream::new();
+    // The nodes with an async function: a pattern and the call making the
+    // future; the others' transitions are ready at once, in `arms`.
+    let mut dispatch_arms: Vec<(TokenStream, TokenStream)> = Vec::new();
     let mut arms = TokenStream::new();
     for (index, node) in model.nodes.iter().enumerate() {
         let variant = variant_ident(node.name);
@@ -140,7 +144,10 @@ pub fn step_code(
                     #body
                 }
             });
-            arms.extend(quote!(#node_enum::#variant => #function(#context_param, #step_param, #scope_param).await,));
+            dispatch_arms.push((
+                quote!(#node_enum::#variant),
+                quote!(#function(#context_param, #step_param, #scope_param)),
+            ));
         } else {
             node_fns.extend(quote! {
                 #allow
@@ -154,13 +161,29 @@ pub fn step_code(
             arms.extend(quote!(#node_enum::#variant => #function(#context_param, #step_param),));
         }
     }
-    let body = quote! {
-        async move {
-            match #node_param {
-                #arms
-            }
-        }
+    // The ready transitions are computed in one `match`, a single leaf of
+    // the tree; the other arms each start their node's future.
+    let ready = quote! {
+        ::core::future::ready(match #node_param {
+            #arms
+            #[allow(unreachable_patterns)]
+            _ => ::core::unreachable!("a node with a function of its own"),
+        })
     };
+    let lifetime = syn::Lifetime::new("'__flow", Span::mixed_site());
+    let spec = Dispatch {
+        prefix: "__flow_dispatch",
+        node_enum,
+        params: quote! {
+            #context_param: &#lifetime mut #context_type,
+            #step_param: &#lifetime ::flow_runtime::Step,
+            #scope_param: &#lifetime ::flow_runtime::Scope<#flow>,
+        },
+        args: quote!(#context_param, #step_param, #scope_param),
+        output: quote!(::flow_runtime::Transition<#flow>),
+    };
+    let (body, fns) = dispatch(&spec, dispatch_arms, ready);
+    node_fns.extend(fns);
     StepCode { body, node_fns }
 }
 
