@@ -28,6 +28,8 @@ pub struct StepCode {
     pub node_fns: TokenStream,
 }
 
+/// `Flow::step` of a flow that passed every check: the nodes' functions, and
+/// the dispatch to them (see `dispatch`).
 pub fn step_code(
     model: &Model,
     flow: &Ident,
