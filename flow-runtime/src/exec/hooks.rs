@@ -14,7 +14,8 @@ use serde::de::{Deserialize, DeserializeOwned};
 use std::sync::Arc;
 
 /// The observers of an instance, the test script if it runs under
-/// [`FlowTest`](crate::testing::FlowTest), on an engine its sub-flows' host
+/// `FlowTest` (the test harness, which builds the hooks; `exec` knows only
+/// the `Intercept` seam it fills), on an engine its sub-flows' host
 /// and its context's codec, and its mailbox if it was started in memory
 /// with a handle.
 pub(crate) struct Hooks<F: Flow> {

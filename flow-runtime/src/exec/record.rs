@@ -37,18 +37,20 @@ impl<F: Flow> Scope<F> {
     #[inline]
     pub(crate) fn record_here(&mut self, event: Event<F::Node>) {
         let observed = !self.hooks.observers.is_empty();
+        let keeps = self.hooks.history.keeps(&event);
         // Inlined, so that at a level that drops the event nothing of it is
         // built.
-        if !observed && !self.records().history.keeps(&event) {
+        if !observed && !keeps {
             return;
         }
-        if let Some(seen) = self.records().keep(event, observed) {
+        if let Some(seen) = self.records().keep(event, keeps, observed) {
             self.notify(seen);
         }
     }
 
     fn record_in(&self, mut records: MutexGuard<'_, Records<F>>, event: Event<F::Node>) {
-        let seen = records.keep(event, !self.hooks.observers.is_empty());
+        let keeps = self.hooks.history.keeps(&event);
+        let seen = records.keep(event, keeps, !self.hooks.observers.is_empty());
         drop(records);
         if let Some(seen) = seen {
             self.notify(seen);
@@ -105,14 +107,14 @@ impl<F: Flow> Records<F> {
         stamp
     }
 
-    /// Puts `event` in the journal if the history level keeps it; what the
-    /// observers are to see of it, if there are any.
+    /// Puts `event` in the journal if the history level `keeps` it; what
+    /// the observers are to see of it, if there are any.
     fn keep(
         &mut self,
         event: Event<F::Node>,
+        keeps: bool,
         observed: bool,
     ) -> Option<(Stamp, Event<&'static str>)> {
-        let keeps = self.history.keeps(&event);
         if !keeps && !observed {
             return None;
         }

@@ -62,8 +62,6 @@ pub(crate) struct Records<F: Flow> {
     /// The parallel region a durable instance runs now, if it does (boxed:
     /// an in-memory instance never has one, and carries one pointer).
     pub(super) region: Option<Box<RegionRun<F::Node>>>,
-    /// What the journal keeps (the runner's or engine's level).
-    pub(super) history: History,
     /// The last clock reading, while nothing was awaited since: the events
     /// of one node between two awaits share it, so a node costs at most one
     /// clock read (see `Scope::record_here`).
@@ -106,7 +104,6 @@ impl<F: Flow> Records<F> {
             parent: None,
             sub_flow: super::child::Calls::default(),
             region: None,
-            history,
             stamp: None,
         }
     }
@@ -174,7 +171,6 @@ impl<F: Flow> Records<F> {
 
 impl<F: Flow> Scope<F> {
     pub(crate) fn new(instance: InstanceId, records: Records<F>, hooks: Hooks<F>) -> Self {
-        debug_assert_eq!(records.history, hooks.history);
         Self {
             instance,
             hooks,

@@ -1,4 +1,5 @@
-//! Waits and timers: their durations, successors and clauses, and what the other passes and region soundness make of them.
+//! Waits and timers: their durations, successors and clauses, and what
+//! the other passes and region soundness make of them.
 
 use super::{check, run};
 use crate::check::names::defined_targets;
