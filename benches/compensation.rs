@@ -5,9 +5,12 @@
 //! ```text
 //! cargo bench --bench compensation
 //! ```
+//!
+//! The machine runs at each history level (see `flow_runtime::History`).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use flow_runtime::prelude::*;
+use flow_runtime::{History, Runner};
 use std::hint::black_box;
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +83,17 @@ fn compensation(c: &mut Criterion) {
             black_box(failed)
         })
     });
+    // The default above is `History::Full`; the lighter levels beside it.
+    for (name, history) in [("path", History::Path), ("off", History::Off)] {
+        let runner = Runner::new().history(history);
+        group.bench_function(format!("flow! machine, history {name}"), |b| {
+            b.to_async(&runtime).iter(|| async {
+                let failed = runner.run::<Saga>(Ledger::default()).await.unwrap_failed();
+                assert_eq!(failed.context.undone, 5);
+                black_box(failed)
+            })
+        });
+    }
     group.bench_function("hand-written async", |b| {
         b.to_async(&runtime).iter(|| async {
             let (error, ledger) = by_hand(Ledger::default()).await.unwrap_err();

@@ -1,6 +1,7 @@
 //! The in-memory sequential path at each history level: a 10-step chain of
-//! trivial steps and the 5-compensation saga, against the same logic
-//! written by hand as plain async Rust, measured in the same run.
+//! trivial steps, against the same chain written by hand as plain async
+//! Rust, measured in the same run (the saga at each level is in
+//! `benches/compensation.rs`).
 //!
 //! ```text
 //! cargo bench --bench hot_path
@@ -50,41 +51,6 @@ async fn chain_by_hand(mut counter: Counter) -> Result<Counter, Infallible> {
     Ok(counter)
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("step {0} failed")]
-struct Refused(u32);
-
-#[derive(Debug, Default)]
-struct Ledger {
-    undone: u32,
-}
-
-async fn work(n: u32) -> Result<u32, Refused> {
-    black_box(Ok(n))
-}
-
-async fn refuse(n: u32) -> Result<u32, Refused> {
-    black_box(Err(Refused(n)))
-}
-
-async fn undo(ledger: &mut Ledger) -> Result<(), Refused> {
-    ledger.undone += 1;
-    black_box(Ok(()))
-}
-
-flow! {
-    flow Saga(ledger: Ledger) {
-        start -> s1;
-        task s1 = work(1) compensate undo(ledger) -> s2;
-        task s2 = work(2) compensate undo(ledger) -> s3;
-        task s3 = work(3) compensate undo(ledger) -> s4;
-        task s4 = work(4) compensate undo(ledger) -> s5;
-        task s5 = work(5) compensate undo(ledger) -> s6;
-        task s6 = refuse(6) -> done;
-        end done;
-    }
-}
-
 const LEVELS: [(&str, History); 3] = [
     ("full", History::Full),
     ("path", History::Path),
@@ -116,23 +82,5 @@ fn chain(c: &mut Criterion) {
     group.finish();
 }
 
-fn saga(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let mut group = c.benchmark_group("saga: 5 steps, the 6th fails, 5 compensations");
-    for (name, history) in LEVELS {
-        let runner = Runner::new().history(history);
-        group.bench_function(format!("flow! machine, history {name}"), |b| {
-            b.to_async(&runtime).iter(|| async {
-                let failed = runner.run::<Saga>(Ledger::default()).await.unwrap_failed();
-                assert_eq!(failed.context.undone, 5);
-                black_box(failed)
-            });
-        });
-    }
-    group.finish();
-}
-
-criterion_group!(benches, chain, saga);
+criterion_group!(benches, chain);
 criterion_main!(benches);
