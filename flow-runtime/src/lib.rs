@@ -75,6 +75,7 @@
 // names `::flow_runtime`.
 extern crate self as flow_runtime;
 
+mod attempt;
 mod clock;
 mod crash;
 pub mod diagram;
@@ -102,7 +103,7 @@ pub mod testing;
 #[doc(hidden)]
 pub use engine::CommitPoint;
 pub use engine::{Durable, Engine, EngineBuilder, EngineError, Started, User, UserTask};
-pub use exec::{Position, Region, Scope, SubFlowFailed, run, start};
+pub use exec::{NextAttempt, Position, Region, Scope, SubFlowFailed, run, start};
 pub use flow::{EndId, Flow, NodeId, Transition, Wait, Wake};
 pub use graph::{EdgeInfo, EdgeLabel, Graph, NodeInfo, NodeKind};
 pub use history::{History, Path, Visit};

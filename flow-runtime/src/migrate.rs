@@ -297,9 +297,10 @@ fn position<F: Flow, G: Flow>(
                 split: region.split().name(),
             });
         }
-        Position::Compensating { at, cause } => Position::Compensating {
+        Position::Compensating { at, cause, retry } => Position::Compensating {
             at: here(at)?,
             cause: cause_in::<F, G>(cause)?,
+            retry,
         },
         Position::Stopped { at, cause } => Position::Stopped {
             at: here(at)?,

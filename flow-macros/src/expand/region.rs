@@ -222,9 +222,9 @@ impl Code<'_, '_> {
         quote! {
             let mut #run = #scope.task(#variant);
             loop {
-                let #info = #run.attempt();
+                let #info = #run.attempt().await;
                 let #result = #run.guarded(async { #bind_step #attempt }).await;
-                match #run.settle(#result).await {
+                match #run.settle(#result) {
                     ::flow_runtime::__private::Settled::Next(#next) => break #next,
                     ::flow_runtime::__private::Settled::Retry => {}
                     ::flow_runtime::__private::Settled::Failed(#error) => { #failed }

@@ -111,7 +111,8 @@ async fn run<F: Durable>(
             Position::Waiting { .. }
             | Position::Sleeping { .. }
             | Position::Retry { .. }
-            | Position::SubFlow { .. } => true,
+            | Position::SubFlow { .. }
+            | Position::Compensating { retry: Some(_), .. } => true,
             Position::Region(region) => !region.resumes(),
             _ => false,
         };
@@ -278,8 +279,10 @@ pub(crate) fn status_of<F: Flow>(machine: &Machine<F>) -> Status {
         return Status::Runnable;
     }
     match &machine.at {
+        Position::Compensating { retry: Some(_), .. }
+        | Position::Retry { .. }
+        | Position::Sleeping { .. } => Status::Sleeping,
         Position::Enter(_) | Position::Compensating { .. } => Status::Runnable,
-        Position::Retry { .. } | Position::Sleeping { .. } => Status::Sleeping,
         Position::Waiting { .. } | Position::SubFlow { .. } => Status::Waiting,
         Position::Region(region) if region.resumes() => Status::Runnable,
         Position::Region(region) if region.is_waiting() => Status::Waiting,

@@ -4,7 +4,7 @@
 //! stored instance from one hash to another.
 
 use super::registry::{Durable, Registered};
-use crate::exec::panic_message;
+use crate::attempt::panic_message;
 use crate::migrate::MigrationError;
 use crate::state::InstanceState;
 use std::collections::{BTreeMap, HashMap};

@@ -71,10 +71,10 @@ pub enum Waited<S, N> {
 
 /// A branch waiting for a signal or a time, counted as blocked until it
 /// stops waiting.
-struct Blocked<'s, F: Flow>(&'s Scope<F>);
+pub(super) struct Blocked<'s, F: Flow>(&'s Scope<F>);
 
 impl<'s, F: Flow> Blocked<'s, F> {
-    fn new(scope: &'s Scope<F>) -> Self {
+    pub(super) fn new(scope: &'s Scope<F>) -> Self {
         scope.blocked.fetch_add(1, Ordering::SeqCst);
         Blocked(scope)
     }

@@ -6,7 +6,6 @@
 //! where the machine parks; the engine commits the machine's state after
 //! every transition and drops the machine where it parks.
 
-mod attempt;
 mod branch;
 mod child;
 mod compensate;
@@ -16,6 +15,7 @@ mod hooks;
 mod hot_path_tests;
 mod join;
 mod memory;
+mod node;
 mod position;
 mod record;
 mod region;
@@ -23,13 +23,12 @@ pub(crate) mod scope;
 mod sub_flow;
 mod task_run;
 
-pub(crate) use attempt::panic_message;
 pub use branch::Waited;
 pub(crate) use child::{ChildEnd, Host};
 pub(crate) use hooks::Hooks;
 pub use memory::{run, start};
 pub(crate) use memory::{run_with, start_with};
-pub use position::Position;
+pub use position::{NextAttempt, Position};
 pub use region::Region;
 pub(crate) use scope::Records;
 pub use scope::{BranchFuture, Scope};
@@ -176,6 +175,9 @@ impl<F: Flow> Machine<F> {
             Position::Waiting { deadline, .. } => deadline.as_ref().map(|(at, _)| *at),
             Position::SubFlow { deadline, .. } => *deadline,
             Position::Region(region) => region.wake_at(),
+            Position::Compensating {
+                retry: Some(next), ..
+            } => Some(next.due),
             _ => None,
         }
     }
@@ -203,7 +205,11 @@ impl<F: Flow> Machine<F> {
                 self.at = Position::Enter(route);
                 true
             }
-            Position::Retry { due, .. } => *due <= now,
+            Position::Retry { due, .. }
+            | Position::Compensating {
+                retry: Some(NextAttempt { due, .. }),
+                ..
+            } => *due <= now,
             Position::SubFlow { .. } => self.call_timed_out(),
             Position::Region(_) => self.wake_region(),
             _ => false,
@@ -271,7 +277,11 @@ impl<F: Flow> Machine<F> {
         });
         let cause = Cause::Cancelled { reason };
         if compensate {
-            self.at = Position::Compensating { at: node, cause };
+            self.at = Position::Compensating {
+                at: node,
+                cause,
+                retry: None,
+            };
         } else {
             self.compensation.not_compensated =
                 self.scope.records().completed.drain(..).rev().collect();
@@ -293,9 +303,9 @@ impl<F: Flow> Machine<F> {
         // Without a subscriber that wants the span, the node runs bare: no
         // wrapper to move the attempt's future into, nothing entered per poll.
         let ran = match span.is_disabled() {
-            true => attempt::run_node(self, node, iteration, attempt, resumed).await,
+            true => node::run_node(self, node, iteration, attempt, resumed).await,
             false => {
-                attempt::run_node(self, node, iteration, attempt, resumed)
+                node::run_node(self, node, iteration, attempt, resumed)
                     .instrument(span)
                     .await
             }
@@ -309,8 +319,8 @@ impl<F: Flow> Machine<F> {
             return Advanced::Parked;
         }
         let transition = match ran {
-            attempt::Ran::Transition(transition) => transition,
-            attempt::Ran::RetryAt(due) => {
+            node::Ran::Transition(transition) => transition,
+            node::Ran::RetryAt(due) => {
                 self.at = Position::Retry {
                     node,
                     iteration,
@@ -319,7 +329,7 @@ impl<F: Flow> Machine<F> {
                 };
                 return Advanced::Parked;
             }
-            attempt::Ran::SubFlow(child) => {
+            node::Ran::SubFlow(child) => {
                 return self.park_at_call(node, iteration, attempt, child);
             }
         };
@@ -376,6 +386,7 @@ impl<F: Flow> Machine<F> {
                     node: failed,
                     error,
                 },
+                retry: None,
             };
             return Advanced::Moved;
         }
@@ -396,19 +407,41 @@ impl<F: Flow> Machine<F> {
                 self.at = Position::Compensating {
                     at: node,
                     cause: Cause::StepFailed { node, error },
+                    retry: None,
                 };
             }
         }
         Advanced::Moved
     }
 
-    /// Undoes the newest completed compensable task, or stops the
-    /// instance when none is left or a compensation failed.
+    /// Runs the next attempt of the newest completed compensable task's
+    /// compensation, or stops the instance when none is left or a
+    /// compensation failed for good. A failed attempt with a retry left
+    /// parks the instance until the retry is due.
     async fn compensate_next(&mut self) -> Advanced {
-        let next = self.scope.records().completed.pop();
-        if let Some(done) = next {
-            match compensate::undo(self, done).await {
-                Ok(()) => {
+        let attempt = match &self.at {
+            Position::Compensating {
+                retry: Some(next), ..
+            } => {
+                if clock::now() < next.due {
+                    return Advanced::Parked;
+                }
+                next.attempt
+            }
+            _ => 1,
+        };
+        let newest = self.scope.records().completed.last().copied();
+        if let Some(done) = newest {
+            let undone = compensate::undo(self, done, attempt).await;
+            if let Position::Compensating { retry, .. } = &mut self.at {
+                *retry = match undone {
+                    compensate::Undone::RetryAt(next) => Some(next),
+                    _ => None,
+                };
+            }
+            match undone {
+                compensate::Undone::Done => {
+                    self.scope.records().completed.pop();
                     self.scope.record_here(Event::Compensated {
                         node: done.node,
                         iteration: done.iteration,
@@ -416,8 +449,10 @@ impl<F: Flow> Machine<F> {
                     self.compensation.compensated.push(done);
                     return Advanced::Moved;
                 }
-                Err(error) => {
+                compensate::Undone::RetryAt(_) => return Advanced::Parked,
+                compensate::Undone::Failed(error) => {
                     tracing::error!(node = done.node.name(), %error, "compensation failed");
+                    self.scope.records().completed.pop();
                     self.compensation.failed = Some((done, error));
                     self.compensation.not_compensated =
                         self.scope.records().completed.drain(..).rev().collect();
@@ -426,7 +461,7 @@ impl<F: Flow> Machine<F> {
         }
         let at = std::mem::replace(&mut self.at, Position::Enter(F::START));
         self.at = match at {
-            Position::Compensating { at, cause } => Position::Stopped { at, cause },
+            Position::Compensating { at, cause, .. } => Position::Stopped { at, cause },
             other => other,
         };
         Advanced::Finished

@@ -87,6 +87,11 @@ pub enum Position<N, E> {
         at: N,
         /// Why.
         cause: Cause<N>,
+        /// An attempt of the newest task's compensation failed and is
+        /// retried: the attempt that runs next and when (the instance
+        /// sleeps until then). `None` before its first attempt.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry: Option<NextAttempt>,
     },
     /// Finished at an `end`.
     Completed {
@@ -100,6 +105,26 @@ pub enum Position<N, E> {
         /// Why.
         cause: Cause<N>,
     },
+}
+
+/// The attempt of a step that runs after a failed one, and when it may:
+/// part of the stored state, so a restart neither resets the retry budget
+/// nor retries early.
+///
+/// ```
+/// use flow_runtime::NextAttempt;
+/// use std::time::{Duration, SystemTime};
+///
+/// let next = NextAttempt { attempt: 2, due: SystemTime::UNIX_EPOCH + Duration::from_secs(600) };
+/// let json = serde_json::to_string(&next).unwrap();
+/// assert_eq!(serde_json::from_str::<NextAttempt>(&json).unwrap(), next);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextAttempt {
+    /// Which attempt (2 after the first failed).
+    pub attempt: u32,
+    /// When it may run.
+    pub due: SystemTime,
 }
 
 impl<N: Copy, E> Position<N, E> {

@@ -108,6 +108,9 @@ pub(crate) enum Visited<N> {
     },
     /// A timer, and whether it fired.
     Timer { until: SystemTime, fired: bool },
+    /// A task whose attempt failed and is retried: the attempt that runs
+    /// next and when. While it waits the branch is blocked, as at a timer.
+    Retry { attempt: u32, due: SystemTime },
     /// A (nested) split: the branches that reached its join.
     Split { finished: Vec<usize> },
 }
@@ -180,6 +183,7 @@ impl<N: NodeId> Region<N> {
                     ended: None,
                     ..
                 } => Some(*at),
+                Visited::Retry { due, .. } => Some(*due),
                 _ => None,
             })
             .min()
@@ -299,6 +303,8 @@ impl<F: Flow> Machine<F> {
                         to: *route,
                     });
                 }
+                // Due: the replay runs the attempt (nothing to record yet).
+                Visited::Retry { due, .. } if *due <= now => region.resume = true,
                 _ => {}
             }
         }

@@ -1,16 +1,19 @@
 //! One visit of a task inside a parallel branch: its attempts, retries and
 //! failure, recorded through the instance's scope; in a durable region its
-//! value memoized, and fed back instead of a call when the region replays.
+//! value memoized, and fed back instead of a call when the region replays,
+//! and a retry's backoff a wait the region can park on.
 
 use super::Scope;
-use super::attempt::{guarded, next_delay, seed_of};
+use super::branch::Blocked;
+use super::node::visit_of;
 use super::region::Visited;
+use crate::attempt::{Attempts, Verdict, guarded};
 use crate::flow::{EndId, Flow, NodeId, Transition};
 use crate::intercept::Codec;
 use crate::journal::Event;
-use crate::policy::Policy;
 use crate::step::{Step, StepError};
 use std::future::Future;
+use std::time::SystemTime;
 use tracing::Instrument;
 
 /// One visit of a task inside a branch: its attempts, retries and failure.
@@ -20,8 +23,10 @@ pub struct TaskRun<'s, F: Flow> {
     scope: &'s Scope<F>,
     node: F::Node,
     iteration: u32,
-    attempt: u32,
-    policy: Policy,
+    attempts: Attempts,
+    /// When the attempt that runs next may start: after a failed one, its
+    /// backoff.
+    due: Option<SystemTime>,
     /// The visit is in the memo of the region being replayed: its result
     /// is fed back, and nothing is recorded again.
     replayed: bool,
@@ -32,7 +37,8 @@ pub struct TaskRun<'s, F: Flow> {
 pub enum Settled<N> {
     /// The task completed; go on at this node.
     Next(N),
-    /// The attempt failed and a retry is due (its backoff already waited).
+    /// The attempt failed and is retried: the next
+    /// [`attempt`](TaskRun::attempt) waits for its backoff.
     Retry,
     /// The task failed for good.
     Failed(StepError),
@@ -46,33 +52,53 @@ impl<'s, F: Flow> TaskRun<'s, F> {
             .get(node.index())
             .map(|info| info.policy())
             .unwrap_or_default();
-        let replayed = scope.hooks.durable.is_some()
-            && matches!(
-                scope.lock().memoized(node, iteration),
-                Some(Visited::Task { .. } | Visited::Recovered { .. })
-            );
+        let (mut attempt, mut due, mut replayed) = (1, None, false);
+        if scope.hooks.durable.is_some() {
+            match scope.lock().memoized(node, iteration) {
+                Some(Visited::Task { .. } | Visited::Recovered { .. }) => replayed = true,
+                // The region parked while this task's retry waited.
+                Some(Visited::Retry {
+                    attempt: next,
+                    due: at,
+                }) => (attempt, due) = (*next, Some(*at)),
+                _ => {}
+            }
+        }
         TaskRun {
             scope,
             node,
             iteration,
-            attempt: 1,
-            policy,
+            attempts: Attempts::new(
+                policy,
+                attempt,
+                visit_of::<F>(scope.instance(), node, iteration),
+            ),
+            due,
             replayed,
         }
     }
 }
 
 impl<F: Flow> TaskRun<'_, F> {
-    /// Starts an attempt: records it and returns its step info.
-    pub fn attempt(&self) -> Step {
+    /// Starts an attempt, once the backoff of the one that failed before
+    /// has passed: records it and returns its step info. While the branch
+    /// waits for the backoff it is blocked, so a durable region whose
+    /// branches all wait parks (and the retry is a stored due time).
+    pub async fn attempt(&mut self) -> Step {
+        if let Some(due) = self.due.take()
+            && crate::clock::now() < due
+        {
+            let _blocked = Blocked::new(self.scope);
+            crate::clock::sleep_until(due).await;
+        }
+        let attempt = self.attempts.number();
         if !self.replayed {
             self.scope.record(Event::Attempt {
                 node: self.node,
-                attempt: self.attempt,
+                attempt,
             });
         }
-        self.scope
-            .step_info(self.node, self.iteration, self.attempt)
+        self.scope.step_info(self.node, self.iteration, attempt)
     }
 
     /// Runs one attempt under the task's timeout, catching a panic.
@@ -81,9 +107,11 @@ impl<F: Flow> TaskRun<'_, F> {
             "attempt",
             node = self.node.name(),
             iteration = self.iteration,
-            attempt = self.attempt
+            attempt = self.attempts.number()
         );
-        guarded(attempt, self.policy).instrument(span).await
+        guarded(attempt, self.attempts.policy())
+            .instrument(span)
+            .await
     }
 
     /// Keeps what the step's call returned for the region's memo, when the
@@ -113,7 +141,7 @@ impl<F: Flow> TaskRun<'_, F> {
 
     /// Decides what an attempt's result means: go on, retry after the
     /// backoff, or fail.
-    pub async fn settle(&mut self, result: Result<Transition<F>, StepError>) -> Settled<F::Node> {
+    pub fn settle(&mut self, result: Result<Transition<F>, StepError>) -> Settled<F::Node> {
         if self.replayed {
             // Fed from the memo: already recorded, compensable already.
             return match result {
@@ -124,11 +152,21 @@ impl<F: Flow> TaskRun<'_, F> {
                 )),
             };
         }
-        let error = match result {
-            Ok(Transition::Next(next)) => {
+        let attempt = self.attempts.number();
+        let result = match result {
+            Ok(Transition::Next(next)) => Ok(next),
+            // Permanent: retrying cannot make a branch stop reaching an end.
+            Ok(Transition::End(end)) => Err(StepError::permanent(BranchReachedEnd(end.name()))),
+            Ok(Transition::Wait(_) | Transition::Sleep { .. }) => Err(StepError::permanent(
+                "a task inside a parallel branch tried to park the instance",
+            )),
+            Ok(Transition::Fail(error)) | Err(error) => Err(error),
+        };
+        let (error, retry_in) = match self.attempts.settle(result) {
+            Verdict::Done(next) => {
                 self.scope.record(Event::Succeeded {
                     node: self.node,
-                    attempt: self.attempt,
+                    attempt,
                 });
                 self.scope.completed(self.node, self.iteration);
                 if self.scope.hooks.durable.is_some() {
@@ -138,27 +176,28 @@ impl<F: Flow> TaskRun<'_, F> {
                 }
                 return Settled::Next(next);
             }
-            // Permanent: retrying cannot make a branch stop reaching an end.
-            Ok(Transition::End(end)) => StepError::permanent(BranchReachedEnd(end.name())),
-            Ok(Transition::Wait(_) | Transition::Sleep { .. }) => {
-                StepError::permanent("a task inside a parallel branch tried to park the instance")
-            }
-            Ok(Transition::Fail(error)) | Err(error) => error,
+            Verdict::RetryAfter { delay, error } => (error, Some(delay)),
+            Verdict::Failed(error) => (error, None),
         };
-        let seed = seed_of::<F>(self.scope.instance(), self.node, self.iteration);
-        let retry_in = next_delay(self.policy, &error, self.attempt, seed);
         self.scope.record(Event::AttemptFailed {
             node: self.node,
-            attempt: self.attempt,
+            attempt,
             error: error.to_string(),
             retry_in,
         });
-        let Some(wait) = retry_in else {
+        let Some(delay) = retry_in else {
             return Settled::Failed(error);
         };
-        tracing::info!(attempt = self.attempt, ?wait, %error, "attempt failed; retrying");
-        tokio::time::sleep(wait).await;
-        self.attempt += 1;
+        tracing::info!(attempt, wait = ?delay, %error, "attempt failed; retrying");
+        self.attempts.retry();
+        let due = crate::clock::now() + delay;
+        self.due = Some(due);
+        if self.scope.in_durable_region() {
+            let attempt = self.attempts.number();
+            self.scope
+                .lock()
+                .remember(self.node, self.iteration, Visited::Retry { attempt, due });
+        }
         Settled::Retry
     }
 
